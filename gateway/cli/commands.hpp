@@ -1,0 +1,14 @@
+// The edigw commands. Exit codes: 0 clean, 1 the documents have errors
+// (reported), 2 usage or I/O error.
+#pragma once
+
+#include <ostream>
+
+namespace edigw::cli {
+
+int run(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+int parse_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int inspect_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+} // namespace edigw::cli

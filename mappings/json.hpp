@@ -1,0 +1,18 @@
+// JSON forms (Boost.JSON) of canonical orders, envelopes and diagnostics: the
+// formats other tools read. Decimals are JSON strings ("4.25"), never numbers,
+// so no reader turns them into binary floating point.
+#pragma once
+
+#include "mappings/order.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace edigw::mappings {
+
+boost::json::value to_json(order const& o);
+boost::json::value to_json(x12::interchange_summary const& ic);
+boost::json::value to_json(x12::diagnostic const& d, std::string_view file);
+
+} // namespace edigw::mappings
