@@ -272,7 +272,13 @@ struct parser::impl {
                 continue;
             }
             while (pos < len && table.skip[static_cast<std::uint8_t>(buf[pos])]) ++pos;
-            if (st != state::set && unit.empty()) unit_start = pos;
+            if (st != state::set && unit.empty()) {
+                unit_start = pos;
+                // No view into the arena outlives its unit in streaming mode (a
+                // document keeps them all). Cleared here, not when a set ends:
+                // the segment that interrupts a set may itself live in the arena.
+                if (streaming) arena.clear();
+            }
             if (pos >= len) {
                 if (refill()) { restart_unit(); continue; }
                 if (!unit.empty()) { pos = len; }
@@ -739,6 +745,7 @@ struct parser::impl {
         } else {
             // Nothing of a skipped set is kept: let a refill drop it.
             elems.resize(s.first);
+            if (s.text < buf || s.text >= buf + len) arena.clear();
             unit_start = pos;
             counter_at_unit = segment_counter;
         }
@@ -799,7 +806,6 @@ struct parser::impl {
         st = state::group;
         elems.clear();
         unit.clear();
-        if (streaming) arena.clear(); // in memory mode the document keeps the views
         unit_start = pos;
         counter_at_unit = segment_counter;
         skipping_set = false;

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -91,4 +92,24 @@ TEST_CASE("corpus files marked invalid are caught where the envelope can tell", 
         auto doc = x12::document::parse(read_file(corpus_dir() + "/" + e.path));
         CHECK_FALSE(doc.diagnostics().empty());
     }
+}
+
+TEST_CASE("inputs the fuzzer once broke stream and parse alike", "[corpus]")
+{
+    // A segment with a line break inside (copied to the side arena) that also
+    // interrupted an unterminated set: its views were freed with the set.
+    std::filesystem::path dir = EDIGW_FUZZ_REGRESSIONS;
+    std::size_t n = 0;
+    for (auto const& f : std::filesystem::directory_iterator(dir)) {
+        CAPTURE(f.path());
+        std::string bytes = read_file(f.path().string());
+        auto mem = memory_trace(bytes);
+        for (std::size_t chunk : {1, 7, 64}) {
+            auto str = stream_trace(bytes, chunk);
+            CHECK(str.events == mem.events);
+            CHECK(str.diagnostics == mem.diagnostics);
+        }
+        ++n;
+    }
+    CHECK(n >= 1);
 }

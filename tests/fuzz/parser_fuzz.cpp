@@ -1,0 +1,50 @@
+// libFuzzer target: any bytes through the in-memory parse, the streaming
+// parse (in 7-byte chunks, so refills land everywhere) and the 850 mapper.
+// Both parses must agree on what they saw. Seeded from ../shared/corpus.
+#include "mappings/map_850.hpp"
+#include "x12/document.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+using namespace edigw;
+
+namespace {
+struct counting : x12::handler {
+    std::uint64_t sets = 0, diags = 0;
+    std::vector<x12::diagnostic> mapping;
+    void on_transaction_set(x12::transaction_set const& ts) override
+    {
+        ++sets;
+        if (ts.id == "850") {
+            mappings::order o;
+            mappings::map_850(ts, o, mapping);
+        }
+    }
+    void on_diagnostic(x12::diagnostic const&) override { ++diags; }
+};
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size)
+{
+    std::string bytes(reinterpret_cast<char const*>(data), size);
+    auto doc = x12::document::parse(bytes);
+    for (auto const& d : doc.diagnostics())
+        if (d.where.offset > size) std::abort();
+
+    counting c;
+    x12::parser p(c, {.chunk_size = 7});
+    std::size_t at = 0;
+    x12::parse_stats st;
+    p.parse(
+        [&](char* dst, std::size_t n) -> std::ptrdiff_t {
+            n = std::min({n, std::size_t{7}, size - at});
+            std::memcpy(dst, data + at, n);
+            at += n;
+            return static_cast<std::ptrdiff_t>(n);
+        },
+        st);
+    if (c.sets != doc.stats().sets || c.diags != doc.diagnostics().size()) std::abort();
+    return 0;
+}
