@@ -215,7 +215,7 @@ struct parser::impl {
     {
         if (!streaming || eof) { eof = true; return false; }
         std::size_t keep = unit_start;
-        bool const moved = keep > 0;
+        bool moved = keep > 0;
         if (keep > 0) {
             for (std::size_t i = 0; i < keep; ++i)
                 if (buf[i] == '\n') { ++lines_before; last_nl_before = base + i; }
@@ -230,6 +230,7 @@ struct parser::impl {
         }
         if (storage.size() - len < opts.chunk_size) {
             storage.resize(std::max(storage.size() * 2, len + opts.chunk_size));
+            moved = moved || buf != storage.data(); // a reallocation moves every view too
             buf = storage.data();
         }
         std::ptrdiff_t n;
