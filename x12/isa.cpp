@@ -95,6 +95,7 @@ isa_result read_isa(std::string_view raw, bool at_eof, isa_header& out)
         } else if (!is_alnum(raw[j]) && j + 1 < raw.size()) {
             std::size_t k = j + 1;
             while (k < raw.size() && is_blank(raw[k])) ++k;
+            if (k >= raw.size() && !at_eof) { r.status = isa_status::need_more; return r; }
             if (k < raw.size() && is_alnum(raw[k])) { term = raw[j]; term_at = j; }
         } else if (!is_alnum(raw[j]) && !at_eof) {
             r.status = isa_status::need_more;
