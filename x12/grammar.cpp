@@ -13,6 +13,9 @@ scan_table make_scan_table(delimiters const& d) noexcept
     // Assigned last: a newline used as the terminator is a terminator, not a break.
     t.cls[static_cast<std::uint8_t>(d.segment)] = terminator;
 
+    t.stops = {d.element, d.segment, '\r', '\n'};
+    for (std::size_t i = 0; i < 4; ++i) t.stop_vectors[i].fill(t.stops[i]);
+
     t.skip.fill(false);
     for (char c : {' ', '\t', '\r', '\n', '\x1A', '\0'})
         t.skip[static_cast<std::uint8_t>(c)] = true;
@@ -31,8 +34,10 @@ scan_result scan_segment(char const* first, char const* last, scan_table const& 
 {
     namespace x3 = boost::spirit::x3;
     char const* it = first;
+    grammar::block_cursor cursor;
     auto const parser = x3::with<grammar::table_tag>(std::cref(table))[
-        x3::with<grammar::output_tag>(std::ref(out))[grammar::segment]];
+        x3::with<grammar::cursor_tag>(std::ref(cursor))[
+            x3::with<grammar::output_tag>(std::ref(out))[grammar::segment]]];
     // The grammar cannot fail (every piece accepts the empty string); it stops
     // in front of the first byte that is neither data nor an element separator.
     x3::parse(it, last, parser);

@@ -55,6 +55,14 @@ private:
     std::unordered_set<std::string> other_;
 };
 
+// Envelope tags are the only ones the state machine reacts to inside a set.
+// Checked per segment, so by bytes rather than by memcmp calls.
+constexpr bool is(std::string_view tag, char a, char b, char c = 0) noexcept
+{
+    return c ? (tag.size() == 3 && tag[0] == a && tag[1] == b && tag[2] == c)
+             : (tag.size() == 2 && tag[0] == a && tag[1] == b);
+}
+
 bool digits(std::string_view s) noexcept
 {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -287,7 +295,7 @@ struct parser::impl {
                 break;
             }
             // "ISA" at a segment start opens a new interchange: the previous one lacks its IEA.
-            if (len - pos >= 4 && std::memcmp(buf + pos, "ISA", 3) == 0
+            if (len - pos >= 4 && buf[pos] == 'I' && buf[pos + 1] == 'S' && buf[pos + 2] == 'A'
                 && !std::isalnum(static_cast<unsigned char>(buf[pos + 3]))) {
                 close_open_units(error::isa_missing_trailer, base + pos);
                 st = state::outside;
@@ -723,12 +731,12 @@ struct parser::impl {
 
     void in_set(raw_segment const& s, std::string_view tag)
     {
-        if (tag == "SE") {
+        if (is(tag, 'S', 'E')) {
             if (!skipping_set) unit.push_back(s);
             ++set.segment_count;
             return end_set(&s);
         }
-        if (tag == "ST" || tag == "GE" || tag == "GS" || tag == "IEA" || tag == "TA1") {
+        if (is(tag, 'S', 'T') || is(tag, 'G', 'E') || is(tag, 'G', 'S') || is(tag, 'I', 'E', 'A') || is(tag, 'T', 'A', '1')) {
             emit(make(error::set_missing_trailer, severity::error,
                       "transaction set " + set.control_number + " has no SE trailer before this " + std::string(tag),
                       s.offset, &s));

@@ -25,6 +25,12 @@ struct scan_table {
     // Bytes skipped between segments: blanks, line breaks and a DOS EOF (0x1A),
     // unless they are delimiters of this interchange.
     std::array<bool, 256> skip{};
+    // The bytes whose class is not `data` (element separator, terminator, CR,
+    // LF; repeated when two coincide): the vectorised field scan compares a
+    // 16-byte block against each at once instead of looking bytes up one by one.
+    std::array<char, 4> stops{};
+    // The same bytes, each repeated 16 times, ready for a vector compare.
+    alignas(16) std::array<std::array<char, 16>, 4> stop_vectors{};
 };
 
 scan_table make_scan_table(delimiters const& d) noexcept;
