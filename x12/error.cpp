@@ -118,6 +118,28 @@ std::string_view ak905_code(error e) noexcept { auto const* r = find(e); return 
 std::string_view ak502_code(error e) noexcept { auto const* r = find(e); return r ? r->ak502 : ""; }
 std::string_view ak304_code(error e) noexcept { auto const* r = find(e); return r ? r->ak304 : ""; }
 std::string_view ak403_code(error e) noexcept { auto const* r = find(e); return r ? r->ak403 : ""; }
+bool is_5010_or_later(std::string_view v) noexcept
+{
+    // GS08 "005010..." (6+ digits) or ISA12 "00501" (5 digits).
+    if (v.size() >= 6) return v.substr(0, 6) >= std::string_view("005010");
+    if (v.size() == 5) return v >= std::string_view("00501");
+    return false;
+}
+
+std::string_view ak905_code(error e, std::string_view version) noexcept
+{
+    auto c = ak905_code(e);
+    if (c == "19" && !is_5010_or_later(version)) return "";
+    return c;
+}
+
+std::string_view ak502_code(error e, std::string_view version) noexcept
+{
+    auto c = ak502_code(e);
+    if ((c == "18" || c == "19") && !is_5010_or_later(version)) return "";
+    return c;
+}
+
 std::string_view name(error e) noexcept { auto const* r = find(e); return r ? r->name : "unknown"; }
 
 } // namespace edigw::x12

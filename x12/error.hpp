@@ -108,6 +108,14 @@ std::string_view ak502_code(error e) noexcept;      // "1".."5", "23"
 std::string_view ak304_code(error e) noexcept;      // "1".."8"
 std::string_view ak403_code(error e) noexcept;      // "1".."10"
 
+// The same, for the X12 release of the group being acknowledged (GS08 such as
+// "004010" or "005010X231A1", or ISA12 such as "00401"): some codes exist only
+// from 005010 on. AK905 19 (GS06 not unique in the interchange) means "S1E
+// security end segment missing" in 004010, so there it yields no code.
+std::string_view ak905_code(error e, std::string_view version) noexcept;
+std::string_view ak502_code(error e, std::string_view version) noexcept;
+bool is_5010_or_later(std::string_view version) noexcept;
+
 // Stable, short, machine-friendly name ("isa_control_number_mismatch").
 std::string_view name(error e) noexcept;
 
