@@ -100,6 +100,30 @@ std::span<diagnostic const> document::set_diagnostics(set_ref const& s) const no
 {
     return std::span<diagnostic const>(d_->set_diags).subspan(s.first_diagnostic, s.diagnostic_count);
 }
+transaction_set document::transaction(set_ref const& s) const noexcept
+{
+    transaction_set ts;
+    ts.segments = segments_of(s);
+    if (!ts.segments.empty()) {
+        ts.id = ts.segments.front().element(1);
+        ts.control_number = ts.segments.front().element(2);
+        ts.implementation_reference = ts.segments.front().element(3);
+        ts.has_trailer = ts.segments.size() > 1 && ts.segments.back().tag() == "SE";
+    }
+    if (s.interchange < d_->interchanges.size()) {
+        ts.interchange = &d_->interchanges[s.interchange];
+        if (s.group < ts.interchange->groups.size()) ts.group = &ts.interchange->groups[s.group];
+    }
+    ts.diagnostics = set_diagnostics(s);
+    ts.origin = d_->p.get();
+    return ts;
+}
+
+void document::locate(position& p) const
+{
+    if (d_->p) d_->p->locate(p);
+}
+
 parse_stats const& document::stats() const noexcept { return d_->stats; }
 
 bool document::has_errors() const noexcept

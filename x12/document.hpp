@@ -44,6 +44,12 @@ public:
     std::span<set_ref const> sets() const noexcept;
     std::span<segment const> segments_of(set_ref const& s) const noexcept;
     std::span<diagnostic const> set_diagnostics(set_ref const& s) const noexcept;
+    // The set as the streaming parser would have delivered it, for code that
+    // works on transaction_set (mapping, validation). Views live as long as
+    // the document.
+    transaction_set transaction(set_ref const& s) const noexcept;
+    // Fills line and column of `p` from its offset.
+    void locate(position& p) const;
     parse_stats const& stats() const noexcept;
 
     bool has_errors() const noexcept;

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -287,11 +288,24 @@ int inspect_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         out << '\n';
     }
-    if (!doc.diagnostics().empty()) {
+    // Content faults the 850 mapping finds (dates, numbers) belong in the same list.
+    std::vector<x12::diagnostic> mapping;
+    for (auto const& r : doc.sets()) {
+        auto ts = doc.transaction(r);
+        if (ts.id != "850") continue;
+        mappings::order o;
+        std::size_t before = mapping.size();
+        mappings::map_850(ts, o, mapping);
+        for (std::size_t i = before; i < mapping.size(); ++i) doc.locate(mapping[i].where);
+    }
+    if (!doc.diagnostics().empty() || !mapping.empty()) {
         out << "\ndiagnostics:\n";
         for (auto const& d : doc.diagnostics()) out << x12::format(d, path);
+        for (auto const& d : mapping) out << x12::format(d, path);
     }
-    return doc.has_errors() ? 1 : 0;
+    bool mapping_errors = std::any_of(mapping.begin(), mapping.end(),
+                                      [](x12::diagnostic const& d) { return d.severity != x12::severity::warning; });
+    return doc.has_errors() || mapping_errors ? 1 : 0;
 }
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err)

@@ -129,3 +129,15 @@ TEST_CASE("usage errors and help", "[cli]")
     CHECK(run("parse --help").code == 0);
     CHECK(run("inspect --help").code == 0);
 }
+
+TEST_CASE("edigw inspect lists the 850 mapping's content errors with the envelope ones", "[cli]")
+{
+    // §6.2 of the reference: BEG05 20240231 is not a date; the envelope is clean.
+    auto r = run("inspect '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-bad-date.x12'");
+    CHECK(r.code == 1);
+    auto at = r.out.find("\ndiagnostics:\n");
+    REQUIRE(at != std::string::npos);
+    CHECK(r.out.find("BEG05", at) != std::string::npos);
+    CHECK(r.out.find("20240231", at) != std::string::npos);
+    CHECK(run("inspect '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12'").code == 0);
+}
