@@ -75,11 +75,29 @@ constexpr entry table[] = {
     {error::segment_invalid_tag, "segment_invalid_tag", level::segment, "", "", "", "1", "invalid segment identifier"},
     {error::segment_empty, "segment_empty", level::segment, "", "", "", "", "empty segment (two terminators in a row)"},
     {error::segment_mandatory_missing, "segment_mandatory_missing", level::segment, "", "", "", "3", "mandatory segment missing"},
+    {error::segment_unexpected, "segment_unexpected", level::segment, "", "", "", "2", "unexpected segment"},
+    {error::loop_over_max, "loop_over_max", level::segment, "", "", "", "4", "loop occurs over maximum times"},
+    {error::segment_over_max_use, "segment_over_max_use", level::segment, "", "", "", "5", "segment exceeds maximum use"},
+    {error::segment_not_in_set, "segment_not_in_set", level::segment, "", "", "", "6", "segment not in defined transaction set"},
+    {error::segment_out_of_order, "segment_out_of_order", level::segment, "", "", "", "7", "segment not in proper sequence"},
+    {error::segment_unrecognized, "segment_unrecognized", level::segment, "", "", "", "1", "unrecognized segment ID"},
+    {error::segment_impl_missing, "segment_impl_missing", level::segment, "", "", "", "I6", "segment required by the partner's implementation guide is missing"},
     {error::element_mandatory_missing, "element_mandatory_missing", level::element, "", "", "", "", "mandatory data element missing", "1"},
     {error::element_invalid_numeric, "element_invalid_numeric", level::element, "", "", "", "", "invalid numeric value", "6"},
     {error::element_invalid_date, "element_invalid_date", level::element, "", "", "", "", "invalid date", "8"},
     {error::element_invalid_time, "element_invalid_time", level::element, "", "", "", "", "invalid time", "9"},
     {error::element_contains_delimiter, "element_contains_delimiter", level::element, "", "", "", "", "value contains a delimiter", "6"},
+    {error::element_conditional_missing, "element_conditional_missing", level::element, "", "", "", "", "conditional required data element missing", "2"},
+    {error::element_too_many, "element_too_many", level::element, "", "", "", "", "too many data elements", "3"},
+    {error::element_too_short, "element_too_short", level::element, "", "", "", "", "data element too short", "4"},
+    {error::element_too_long, "element_too_long", level::element, "", "", "", "", "data element too long", "5"},
+    {error::element_invalid_character, "element_invalid_character", level::element, "", "", "", "", "invalid character in data element", "6"},
+    {error::element_invalid_code, "element_invalid_code", level::element, "", "", "", "", "invalid code value", "7"},
+    {error::element_exclusion_violated, "element_exclusion_violated", level::element, "", "", "", "", "exclusion condition violated", "10"},
+    {error::element_too_many_repetitions, "element_too_many_repetitions", level::element, "", "", "", "", "too many repetitions", "12"},
+    {error::element_too_many_components, "element_too_many_components", level::element, "", "", "", "", "too many components", "13"},
+    {error::element_impl_missing, "element_impl_missing", level::element, "", "", "", "", "data element required by the partner's implementation guide is missing", "I9"},
+    {error::element_impl_code, "element_impl_code", level::element, "", "", "", "", "code value not used in the partner's implementation guide", "I6"},
 };
 
 entry const* find(error e) noexcept
@@ -138,6 +156,20 @@ std::string_view ak502_code(error e, std::string_view version) noexcept
     auto c = ak502_code(e);
     if ((c == "18" || c == "19") && !is_5010_or_later(version)) return "";
     return c;
+}
+
+std::string_view ak403_code(error e, std::string_view version) noexcept
+{
+    auto c = ak403_code(e);
+    // 004010's DE 723 stops at 10: a repetition or component where none may be
+    // is a delimiter inside the value, an invalid character.
+    if ((c == "12" || c == "13") && !is_5010_or_later(version)) return "6";
+    return c;
+}
+
+bool is_implementation(error e) noexcept
+{
+    return e == error::segment_impl_missing || e == error::element_impl_missing || e == error::element_impl_code;
 }
 
 std::string_view name(error e) noexcept { auto const* r = find(e); return r ? r->name : "unknown"; }

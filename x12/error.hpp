@@ -74,6 +74,13 @@ enum class error : std::uint16_t {
     segment_invalid_tag,               // AK304 1: unrecognized segment ID (bad characters / length)
     segment_empty,                     // two terminators in a row
     segment_mandatory_missing,         // AK304 3
+    segment_unexpected,                // AK304 2: in the set, but not where it stands (e.g. N3 with no N1)
+    loop_over_max,                     // AK304 4: a loop repeated more often than the set allows
+    segment_over_max_use,              // AK304 5
+    segment_not_in_set,                // AK304 6: a known segment that the set does not define
+    segment_out_of_order,              // AK304 7: defined earlier in the set than where it stands
+    segment_unrecognized,              // AK304 1: a well-formed tag no dictionary knows
+    segment_impl_missing,              // IK304 I6: required by the partner's guide, not by X12
 
     // element level (AK403 / IK403)
     element_mandatory_missing = 500,   // 1
@@ -81,6 +88,17 @@ enum class error : std::uint16_t {
     element_invalid_date,              // 8
     element_invalid_time,              // 9
     element_contains_delimiter,        // writer: a value holds one of the interchange's delimiters (AK403 6)
+    element_conditional_missing,       // 2: a P, R, C or L syntax note requires it
+    element_too_many,                  // 3: more elements than the segment defines
+    element_too_short,                 // 4
+    element_too_long,                  // 5
+    element_invalid_character,         // 6
+    element_invalid_code,              // 7
+    element_exclusion_violated,        // 10: an E syntax note allows only one of them
+    element_too_many_repetitions,      // 12 (5010; 6 in 4010)
+    element_too_many_components,       // 13 (5010; 6 in 4010)
+    element_impl_missing,              // IK403 I9: required by the partner's guide (situational)
+    element_impl_code,                 // IK403 I6: a code X12 allows but the partner's guide does not
 };
 
 // How bad a diagnostic is. `fatal` means the unit (interchange, group or set) it
@@ -114,6 +132,11 @@ std::string_view ak403_code(error e) noexcept;      // "1".."10"
 // security end segment missing" in 004010, so there it yields no code.
 std::string_view ak905_code(error e, std::string_view version) noexcept;
 std::string_view ak502_code(error e, std::string_view version) noexcept;
+std::string_view ak403_code(error e, std::string_view version) noexcept;
+
+// Implementation errors come from a partner's guide (tightenings), not from the
+// X12 standard: a 999 reports them with I-codes, a 997 does not report them.
+bool is_implementation(error e) noexcept;
 bool is_5010_or_later(std::string_view version) noexcept;
 
 // Stable, short, machine-friendly name ("isa_control_number_mismatch").

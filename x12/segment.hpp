@@ -10,6 +10,7 @@
 #include "x12/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,16 @@ struct position {
     std::uint16_t repetition = 0;    // 1-based repetition
 };
 
+// Another place in the set that an error depends on: the element whose value
+// made a partner's rule apply (a 999 CTX "SITUATIONAL TRIGGER").
+struct trigger_context {
+    std::string tag;
+    std::uint32_t set_position = 0;
+    std::string loop_id;
+    std::uint16_t element = 0;
+    std::uint16_t component = 0;
+};
+
 struct diagnostic {
     error code = error::ok;
     x12::severity severity = x12::severity::error;
@@ -50,6 +61,9 @@ struct diagnostic {
     std::string value;     // the offending value, when there is one
     std::string excerpt;   // the segment text (or the input line) around the error
     std::uint32_t caret = 0; // 0-based column in `excerpt` to point at
+    std::string data_element; // AK402/IK402: the element's data element number, when known
+    std::string loop_id;      // AK303/IK303: the loop the segment is in (its trigger's tag), when any
+    std::optional<trigger_context> trigger;
 };
 
 // Formats "file:line:col: severity: message [name]" plus the excerpt and a caret line.
