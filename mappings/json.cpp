@@ -276,6 +276,9 @@ json::value to_json(x12::diagnostic const& d, std::string_view file)
     json::object o{{"code", x12::name(d.code)}, {"severity", sev}, {"message", d.message}, {"position", std::move(pos)},
                    {"ack", std::move(ack)}};
     if (!d.value.empty()) o["value"] = d.value;
+    if (!d.data_element.empty()) o["data_element"] = d.data_element;
+    if (!d.loop_id.empty()) o["loop"] = d.loop_id;
+    if (x12::is_implementation(d.code)) o["implementation"] = true;
     return o;
 }
 

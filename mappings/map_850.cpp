@@ -41,7 +41,7 @@ public:
         for (auto const& s : ts_.segments) {
             std::string_view tag = s.tag();
             if (tag == "ST" || tag == "SE") continue;
-            if (tag == "BEG") { saw_beg = true; beg(s); continue; }
+            if (tag == "BEG") { saw_beg = true; o_.beg_position = s.set_position(); beg(s); continue; }
             if (tag == "PO1") { po1(s); continue; }
             if (tag == "CTT") { ctt(s); zone_ = zone::summary; continue; }
             if (tag == "N1") { n1(s); continue; }
@@ -74,7 +74,7 @@ private:
     void dispatch(segment const& s, std::string_view tag)
     {
         order_line* ln = line();
-        if (tag == "CUR") { o_.currency.assign(s[2]); return; }
+        if (tag == "CUR") { o_.currency.assign(s[2]); o_.cur_position = s.set_position(); return; }
         if (tag == "REF") { (ln ? ln->references : o_.references).push_back(ref(s)); return; }
         if (tag == "PER") { o_.contacts.push_back(per(s)); return; }
         if (tag == "DTM") { (ln ? ln->dates : o_.dates).push_back(dtm(s)); return; }
@@ -176,6 +176,7 @@ private:
         p.name.assign(s[2]);
         p.id_qualifier.assign(s[3]);
         p.id.assign(s[4]);
+        p.segment_position = s.set_position();
         auto& list = line() ? line()->parties : o_.parties;
         list.push_back(std::move(p));
         party_ = &list.back();
@@ -237,7 +238,7 @@ private:
 
     dated dtm(segment const& s)
     {
-        dated d{std::string(s[1]), date(s, 2), {}};
+        dated d{std::string(s[1]), date(s, 2), {}, s.set_position()};
         if (!s[3].empty()) {
             d.time = iso_time(s[3]);
             if (d.time.empty()) report(error::element_invalid_time, s, 3, s[3], "DTM03 is not a valid HHMM[SS] time");

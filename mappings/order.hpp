@@ -19,7 +19,10 @@ using x12::decimal;
 struct reference { std::string qualifier, value, description; };
 struct communication { std::string qualifier, value; };
 struct contact { std::string function, name; std::vector<communication> communications; };
-struct dated { std::string qualifier, date, time; };   // date "YYYY-MM-DD", time "HH:MM[:SS]"
+struct dated {
+    std::string qualifier, date, time;   // date "YYYY-MM-DD", time "HH:MM[:SS]"
+    std::uint32_t segment_position = 0; // of its DTM in the set (0 when not from X12)
+};
 struct product_id { std::string qualifier, id; };
 
 struct address {
@@ -35,6 +38,7 @@ struct party {
     address addr;
     std::vector<reference> references;
     std::vector<contact> contacts;
+    std::uint32_t segment_position = 0; // of its N1 in the set
 };
 
 struct charge {
@@ -100,6 +104,7 @@ struct envelope_ref {
 
 struct order {
     std::string po_number, purpose, order_type, release_number, order_date, contract_number;
+    std::uint32_t beg_position = 0, cur_position = 0; // set positions of BEG and CUR (0 when absent)
     std::string currency;
     std::vector<reference> references;
     std::vector<contact> contacts;

@@ -75,6 +75,13 @@ public:
     // Lets a handler wrapping this one fill in line and column.
     void set_locator(std::function<void(position&)> f) { locate_ = std::move(f); }
 
+    // Where the set just recorded by on_transaction_set sits: its interchange
+    // (index into interchanges() once that ends), group and set indexes.
+    received_set const* last_set() const noexcept { return group_.sets.empty() ? nullptr : &group_.sets.back(); }
+    std::size_t interchange_index() const noexcept { return done_.size(); }
+    std::size_t group_index() const noexcept { return cur_ ? cur_->groups.size() : 0; }
+    std::size_t set_index() const noexcept { return group_.sets.empty() ? 0 : group_.sets.size() - 1; }
+
 private:
     validator_lookup lookup_;
     std::function<void(position&)> locate_;

@@ -27,6 +27,8 @@ constexpr char const* usage_text =
     "commands:\n"
     "  parse FILE...     canonical orders, envelopes and diagnostics as one JSON document\n"
     "  inspect FILE      delimiters, envelope tree, numbered segments and diagnostics, for people\n"
+    "  validate FILE     syntax, dictionary and business-rule report for every set and order\n"
+    "  ack FILE          the TA1 / 997 / 999 interchanges the gateway would send for FILE\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -321,6 +323,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     }
     if (cmd == "parse") return parse_command(argc - 1, argv + 1, out, err);
     if (cmd == "inspect") return inspect_command(argc - 1, argv + 1, out, err);
+    if (cmd == "ack") return ack_command(argc - 1, argv + 1, out, err);
+    if (cmd == "validate") return validate_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

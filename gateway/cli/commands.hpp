@@ -10,5 +10,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 int parse_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int inspect_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int ack_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int validate_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 } // namespace edigw::cli

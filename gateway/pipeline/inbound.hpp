@@ -1,0 +1,71 @@
+// The inbound analysis of one file, offline: parse, find the partner of each
+// interchange, validate every set against the dictionary and the partner's
+// guide, map each accepted 850 to a canonical order and run the partner's
+// business rules, then build the acknowledgments the gateway would send.
+//
+// This is the core of `edigw ack`, `edigw validate` and (with the log and
+// the transports around it) of the service.
+//
+// Threading: one analysis per thread; profiles are shared read-only.
+#pragma once
+
+#include "mappings/order.hpp"
+#include "partners/profile.hpp"
+#include "partners/rules.hpp"
+#include "x12/ack.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace edigw::pipeline {
+
+struct order_result {
+    std::size_t interchange = 0, group = 0, set = 0; // indexes into analysis::interchanges
+    mappings::order order;
+    std::vector<x12::diagnostic> mapping_diagnostics;
+    std::optional<partners::order_decision> decision; // absent when the order is not processed:
+    std::string not_processed;                         // "syntax", "mapping" or "envelope" then
+};
+
+struct interchange_result {
+    partners::profile const* partner = nullptr; // null: unknown sender, defaults used
+    x12::ack_output acks;
+};
+
+struct analysis {
+    std::string file;
+    std::vector<x12::received_interchange> interchanges;
+    std::vector<interchange_result> results;    // parallel to interchanges
+    std::vector<x12::diagnostic> file_diagnostics;
+    std::vector<order_result> orders;
+    std::string unknown_partner;                 // the --partner asked for, when it does not exist
+    bool io_error = false;
+    std::string io_message;
+
+    bool anything_rejected() const;
+};
+
+struct inbound_options {
+    partners::profile const* partner = nullptr;  // forced partner (--partner); null = by ISA sender
+    std::vector<partners::profile> const* profiles = nullptr;
+    std::string received_date;                   // ISO; empty = today (UTC)
+    std::string ack_date, ack_time;              // CCYYMMDD, HHMM; empty = now
+    x12::control_numbers* numbers = nullptr;     // null = counting from 1
+    // Was the PO received before from this partner (the log)? Null = within this file only.
+    std::function<bool(partners::profile const*, std::string_view po)> known_po;
+};
+
+// Analyses FILE (streamed; memory is bounded by the largest set plus the orders kept).
+analysis analyse_file(std::filesystem::path const& file, inbound_options const& opts);
+// The same for bytes in memory (tests, the service's spool).
+analysis analyse_bytes(std::string bytes, std::string file_name, inbound_options const& opts);
+
+// Today's date, ISO.
+std::string today_iso();
+
+} // namespace edigw::pipeline
