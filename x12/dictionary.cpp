@@ -184,8 +184,10 @@ struct dictionary_loader {
             std::string const& kw = t[0].text;
 
             if (!indented) {
-                if (where == in::set && !stack.empty() && stack.size() > 1)
-                    return fail(1, "loop opened on line " + std::to_string(open_lines.back()) + " has no 'end'");
+                if (where == in::set && stack.size() > 1) {
+                    line_no = open_lines.back();
+                    return fail(3, "loop opened on line " + std::to_string(open_lines.back()) + " has no 'end'");
+                }
                 where = in::top;
                 if (kw == "release") {
                     if (t.size() != 2 && !(t.size() == 4 && t[2].text == "extends"))
@@ -299,8 +301,10 @@ struct dictionary_loader {
             }
             if (nl == text.size()) break;
         }
-        if (where == in::set && stack.size() > 1)
-            return fail(line_no, "loop opened on line " + std::to_string(open_lines.back()) + " has no 'end'");
+        if (where == in::set && stack.size() > 1) {
+            line_no = open_lines.back();
+            return fail(3, "loop opened on line " + std::to_string(open_lines.back()) + " has no 'end'");
+        }
         if (!have_release) return fail(1, "expected 'release VERSION'");
         d.resolve();
         // Every composite a segment names must be defined.
