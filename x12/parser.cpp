@@ -539,8 +539,10 @@ struct parser::impl {
             elems.emplace_back(std::string_view(isa_text).substr(hdr.field_begin[i], hdr.field_size[i]));
         raw_segment s{0, 16, isa_text.data(), isa_text.size(), base + pos, ++segment_counter};
         ic.segment_index = s.index;
-        check_isa(s, hdr);
+        // The handler hears of the interchange before its ISA's findings, so
+        // it can file them under it.
         h.on_interchange_begin(ic);
+        check_isa(s, hdr);
         deliver_envelope(s);
     }
     void check_isa(raw_segment const& s, isa_header const& hdr)
