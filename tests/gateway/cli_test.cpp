@@ -141,3 +141,106 @@ TEST_CASE("edigw inspect lists the 850 mapping's content errors with the envelop
     CHECK(r.out.find("20240231", at) != std::string::npos);
     CHECK(run("inspect '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12'").code == 0);
 }
+
+namespace {
+std::string partners_dir() { return std::string(EDIGW_SOURCE_DIR) + "/partners"; }
+std::string acks_golden(std::string const& n) { return std::string(EDIGW_GOLDEN_DIR) + "/acks/" + n; }
+} // namespace
+
+TEST_CASE("edigw ack prints only the acknowledgment interchanges", "[cli][ack]")
+{
+    auto r = run("ack '" + acks_golden("6.2-inbound.x12") + "' --partners '" + partners_dir() + "' --date 20240315 --time 1005");
+    CHECK(r.code == 1); // set 0002 is rejected
+    CHECK(r.err.empty());
+    // stdout is X12 and nothing else: a TA1 interchange (ISA14 = 1), then the 999 one.
+    auto doc = edigw::x12::document::parse(r.out);
+    CHECK_FALSE(doc.has_errors());
+    REQUIRE(doc.interchanges().size() == 2);
+    CHECK(doc.interchanges()[0].ta1s.size() == 1);
+    CHECK(doc.interchanges()[0].ta1s[0].status == "A");
+    CHECK(r.out.find("ST*999*0001*005010X231A1~") != std::string::npos);
+    CHECK(r.out.find("IK4*3*66*I9~") != std::string::npos); // buyerco's ship-to rule
+    CHECK(r.out.find("*240315*1005*") != std::string::npos);
+
+    // Forced to acme's profile (a 997, TA1 only on error): the partner rule is not reported.
+    auto a = run("ack '" + acks_golden("6.2-inbound.x12") + "' --partners '" + partners_dir() + "' --partner acme");
+    CHECK(a.code == 1);
+    CHECK(a.out.find("TA1*") == std::string::npos);
+    CHECK(a.out.find("ST*997*0001~") != std::string::npos);
+    CHECK(a.out.find("I9") == std::string::npos);
+    CHECK(a.out.find("AK2*850*0001") == std::string::npos); // acme: no detail for accepted sets
+    CHECK(a.out.find("U*00401*") != std::string::npos);      // acme's outbound version
+
+    // No profile for the sender: the defaults (999 for 005010, TA1 as requested).
+    auto empty = fs::temp_directory_path() / ("edigw-no-partners-" + std::to_string(::getpid()));
+    fs::create_directories(empty);
+    auto d = run("ack '" + acks_golden("6.2-inbound.x12") + "' --partners '" + empty.string() + "'");
+    fs::remove_all(empty);
+    CHECK(d.out.find("ST*999") != std::string::npos);
+    CHECK(d.out.find("TA1*000000102") != std::string::npos);
+    CHECK(d.out.find("I9") == std::string::npos); // no partner guide, no implementation errors
+}
+
+TEST_CASE("edigw ack and validate refuse bad usage, unknown partners and unreadable files", "[cli][ack]")
+{
+    CHECK(run("ack").code == 2);
+    CHECK(run("ack --help").code == 0);
+    CHECK(run("validate --help").code == 0);
+    auto u = run("ack x.x12 --partner nobody --partners '" + partners_dir() + "'");
+    CHECK(u.code == 2);
+    CHECK(u.err.find("no partner 'nobody'") != std::string::npos);
+    CHECK(u.err.find("acme") != std::string::npos);
+    auto m = run("ack /nonexistent/file.x12 --partners '" + partners_dir() + "'");
+    CHECK(m.code == 2);
+    CHECK(m.err.find("/nonexistent/file.x12") != std::string::npos);
+    CHECK(run("validate x.x12 --format yaml").code == 2);
+    CHECK(run("validate x.x12 --received 15/03/2024").code == 2);
+    auto bin = temp_file("binary.x12", std::string("\x00\x01\x02garbage", 10));
+    auto b = run("ack " + quoted(bin) + " --partners '" + partners_dir() + "'");
+    CHECK(b.code == 2);
+    CHECK(std::count(b.err.begin(), b.err.end(), '\n') == 1);
+    fs::remove(bin);
+}
+
+TEST_CASE("edigw validate reports syntax and business rules per set and order", "[cli][validate]")
+{
+    auto r = run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received 2024-03-15 --partners '"
+                 + partners_dir() + "'");
+    CHECK(r.code == 0); // line 2 is partly backordered: a change, not a rejection
+    CHECK(r.out.find("partner buyerco") != std::string::npos);
+    CHECK(r.out.find("order ACCEPTED (855 BAK02 AC)") != std::string::npos);
+    CHECK(r.out.find("line 2: IQ 3 CA (2024-03-19); IB 2 CA (2024-04-05);") != std::string::npos);
+
+    auto j = run("validate '" + acks_golden("6.2-inbound.x12") + "' --received 2024-03-15 --format json --partners '"
+                 + partners_dir() + "'");
+    CHECK(j.code == 1);
+    auto v = boost::json::parse(j.out);
+    CHECK(v.at("accepted") == false);
+    auto const& sets = v.at("interchanges").at(0).at("groups").at(0).at("sets").as_array();
+    REQUIRE(sets.size() == 2);
+    CHECK(sets[0].at("business").at("bak02") == "AD");
+    CHECK(sets[1].at("syntax").at("status") == "rejected");
+    auto const& diags = sets[1].at("syntax").at("diagnostics").as_array();
+    bool saw_date = false, saw_impl = false;
+    for (auto const& d : diags) {
+        if (d.at("code") == "element_invalid_date") {
+            saw_date = true;
+            CHECK(d.at("position").at("set_position") == 2);
+            CHECK(d.at("position").at("element") == 5);
+            CHECK(d.at("data_element") == "373");
+            CHECK(d.at("ack").at("ak403") == "8");
+        }
+        if (d.at("code") == "element_impl_missing") {
+            saw_impl = true;
+            CHECK(d.at("implementation") == true);
+        }
+    }
+    CHECK(saw_date);
+    CHECK(saw_impl);
+    CHECK(sets[1].at("business").at("reason") == "syntax");
+
+    // The dates of the worked example are in the past today: the date rule says so.
+    auto late = run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --partners '" + partners_dir() + "'");
+    CHECK(late.code == 1);
+    CHECK(late.out.find("[date-in-past]") != std::string::npos);
+}
