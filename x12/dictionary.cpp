@@ -333,10 +333,19 @@ void dictionary::resolve()
     };
     for (auto& [id, c] : composites_)
         for (auto& e : c.components) fix(e);
+    by_key_.clear();
     for (auto& [tag, s] : segments_) {
         for (auto& e : s.elements) fix(e);
         tags_.insert(tag);
+        by_key_[tag_key(tag)] = &s;
     }
+    // Structure nodes match by packed tag.
+    auto keys = [](auto& self, structure_node& n) -> void {
+        n.key = tag_key(n.is_loop ? n.children.front().tag : n.tag);
+        for (auto& c : n.children) self(self, c);
+    };
+    for (auto& [id, set] : sets_)
+        for (auto& c : set.root.children) keys(keys, c);
 }
 
 std::unique_ptr<dictionary> dictionary::parse(std::string_view text, std::string_view file_name, dictionary_error& err,
@@ -350,8 +359,8 @@ std::unique_ptr<dictionary> dictionary::parse(std::string_view text, std::string
 
 segment_def const* dictionary::segment(std::string_view tag) const noexcept
 {
-    auto it = segments_.find(tag);
-    return it == segments_.end() ? nullptr : &it->second;
+    auto it = by_key_.find(tag_key(tag));
+    return it == by_key_.end() ? nullptr : it->second;
 }
 
 composite_def const* dictionary::composite(std::string_view id) const noexcept

@@ -61,6 +61,7 @@ struct segment_def {
 // is its trigger segment.
 struct structure_node {
     bool is_loop = false;
+    std::uint32_t key = 0;         // the (trigger) segment tag packed by tag_key(), for fast matching
     std::string tag;               // the segment tag, or the loop ID (its trigger's tag)
     bool mandatory = false;
     std::uint32_t max = 1;         // max use (segment) or max repeat (loop); 0 = unbounded
@@ -79,6 +80,16 @@ struct dictionary_error {
     std::string message;
     std::string what() const;
 };
+
+// A segment tag (at most 3 characters) packed into an integer: matching tags
+// is then one compare, not a memcmp call, on the validator's hot path.
+constexpr std::uint32_t tag_key(std::string_view tag) noexcept
+{
+    if (tag.size() > 3) return 0xFFFFFFFFu;
+    std::uint32_t k = static_cast<std::uint32_t>(tag.size());
+    for (char c : tag) k = (k << 8) | static_cast<unsigned char>(c);
+    return k;
+}
 
 class dictionary {
 public:
@@ -111,6 +122,7 @@ private:
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> codes_;
     std::map<std::string, set_def, std::less<>> sets_;
     std::set<std::string, std::less<>> tags_;
+    std::map<std::uint32_t, segment_def const*> by_key_; // segments_ by tag_key
 
     friend struct dictionary_loader;
 };

@@ -148,13 +148,14 @@ private:
     bool match(std::vector<frame>& stack, segment const& s, std::string_view& loop_id)
     {
         std::string_view tag = s.tag();
+        std::uint32_t const key = tag_key(tag);
         for (std::size_t depth = stack.size(); depth-- > 0;) {
             frame& f = stack[depth];
             auto const& kids = f.loop->children;
             bool const is_root = depth == 0;
             for (std::size_t i = std::max<std::size_t>(f.index, is_root ? 0 : 1); i < kids.size(); ++i) {
                 auto const& c = kids[i];
-                if (first_tag(c) != tag) continue;
+                if (c.key != key) continue;
                 // Found at this depth: the frames inside are finished.
                 while (stack.size() > depth + 1) {
                     finish(stack.back(), s);
@@ -224,7 +225,8 @@ private:
     void skipped(frame const& f, std::size_t to, segment const& at)
     {
         std::size_t from = f.index + (f.uses > 0 ? 1 : 0);
-        for (std::size_t i = from; i < to; ++i) missing(f, f.loop->children[i], at);
+        for (std::size_t i = from; i < to; ++i)
+            if (f.loop->children[i].mandatory) missing(f, f.loop->children[i], at);
     }
 
     void finish(frame const& f, segment const& at) { skipped(f, f.loop->children.size(), at); }
@@ -268,33 +270,47 @@ private:
     {
         auto const pos = e.position;
         if (v.empty()) {
-            if (e.req == requirement::mandatory)
-                report_el(error::element_mandatory_missing, "mandatory element " + elem_name(s.tag(), pos) + " is missing", s,
-                          loop, pos, 0, 0, {}, e.ref);
+            if (e.req == requirement::mandatory) element_error(error::element_mandatory_missing, s, loop, e, v, 0);
             return;
         }
+        // One pass over the value for both separators (most values hold neither).
+        bool has_rep = false, has_comp = false;
+        for (char ch : v) {
+            has_rep |= ch == delims_.repetition;
+            has_comp |= ch == delims_.component;
+        }
+        has_rep = has_rep && delims_.repetition;
         std::string_view first = v;
-        if (delims_.repetition && v.find(delims_.repetition) != std::string_view::npos) {
+        if (has_rep) {
             std::size_t reps = static_cast<std::size_t>(std::count(v.begin(), v.end(), delims_.repetition)) + 1;
-            if (reps > e.max_repeat) {
-                report_el(error::element_too_many_repetitions,
-                          elem_name(s.tag(), pos) + " has " + std::to_string(reps) + " repetitions; "
-                              + std::to_string(e.max_repeat) + " allowed",
-                          s, loop, pos, 0, 2, v, e.ref);
-                return;
-            }
+            if (reps > e.max_repeat) return element_error(error::element_too_many_repetitions, s, loop, e, v, reps);
             first = v.substr(0, v.find(delims_.repetition));
         }
         if (e.type == data_type::composite) {
             if (e.composite) composite(s, loop, e, first);
             return;
         }
-        if (delims_.component && first.find(delims_.component) != std::string_view::npos) {
-            report_el(error::element_too_many_components,
-                      elem_name(s.tag(), pos) + " is a simple element but holds components", s, loop, pos, 0, 0, first, e.ref);
-            return;
-        }
+        if (has_comp && delims_.component && first.find(delims_.component) != std::string_view::npos)
+            return element_error(error::element_too_many_components, s, loop, e, first, 0);
         simple(s, loop, e, first, pos, 0);
+    }
+
+    [[gnu::cold]] [[gnu::noinline]] void element_error(error code, segment const& s, std::string_view loop,
+                                                       element_def const& e, std::string_view v, std::size_t reps)
+    {
+        auto const pos = e.position;
+        switch (code) {
+        case error::element_mandatory_missing:
+            return report_el(code, "mandatory element " + elem_name(s.tag(), pos) + " is missing", s, loop, pos, 0, 0, {}, e.ref);
+        case error::element_too_many_repetitions:
+            return report_el(code,
+                             elem_name(s.tag(), pos) + " has " + std::to_string(reps) + " repetitions; "
+                                 + std::to_string(e.max_repeat) + " allowed",
+                             s, loop, pos, 0, 2, v, e.ref);
+        default:
+            return report_el(code, elem_name(s.tag(), pos) + " is a simple element but holds components", s, loop, pos, 0, 0, v,
+                             e.ref);
+        }
     }
 
     void composite(segment const& s, std::string_view loop, element_def const& e, std::string_view v)
@@ -324,65 +340,86 @@ private:
               [&](std::uint16_t p) { return p <= parts.size() && !parts[p - 1].empty(); }, e.position, cd.components);
     }
 
+    // The checks of one simple element or component. The hot path only
+    // classifies; messages are built by the cold function below, so the
+    // common case (a valid value) touches no strings.
     void simple(segment const& s, std::string_view loop, element_def const& e, std::string_view v, std::uint16_t el,
                 std::uint16_t comp)
     {
-        std::string const name = elem_name(s.tag(), el, comp);
-        auto bad = [&](error code, std::string msg) { report_el(code, std::move(msg), s, loop, el, comp, 0, v, e.ref); };
         std::size_t len = v.size();
+        error code = error::ok;
         switch (e.type) {
         case data_type::r: {
             int dg = r_digits(v);
-            if (dg < 0) return bad(error::element_invalid_numeric, name + " '" + std::string(v) + "' is not a decimal number");
-            len = static_cast<std::size_t>(dg);
+            if (dg < 0) code = error::element_invalid_numeric;
+            else len = static_cast<std::size_t>(dg);
             break;
         }
         case data_type::n: {
             int dg = n_digits(v);
-            if (dg < 0)
-                return bad(error::element_invalid_numeric,
-                           name + " '" + std::string(v) + "' is not a whole number (N" + std::to_string(e.decimals)
-                               + " has an implied decimal point, never a written one)");
-            len = static_cast<std::size_t>(dg);
+            if (dg < 0) code = error::element_invalid_numeric;
+            else len = static_cast<std::size_t>(dg);
             break;
         }
         case data_type::dt:
-            if (!all_digits(v) || (v.size() != 6 && v.size() != 8) || !detail::valid_date(v))
-                return bad(error::element_invalid_date, name + " '" + std::string(v) + "' is not a valid date");
+            if (!all_digits(v) || (v.size() != 6 && v.size() != 8) || !detail::valid_date(v)) code = error::element_invalid_date;
             break;
         case data_type::tm:
             if (!all_digits(v) || !(v.size() == 4 || v.size() == 6 || v.size() == 7 || v.size() == 8) || !detail::valid_time(v))
-                return bad(error::element_invalid_time, name + " '" + std::string(v) + "' is not a valid time");
+                code = error::element_invalid_time;
             break;
         default:
             for (char c : v) {
                 auto u = static_cast<unsigned char>(c);
-                if (u < 0x20 || u == 0x7F)
-                    return bad(error::element_invalid_character, name + " contains a control character");
+                if (u < 0x20 || u == 0x7F) code = error::element_invalid_character;
             }
             break;
         }
-        if (len < e.min_length)
-            return bad(error::element_too_short, name + " '" + std::string(v) + "' is shorter than its minimum length "
-                                                     + std::to_string(e.min_length));
-        if (len > e.max_length)
-            return bad(error::element_too_long, name + " is " + std::to_string(len) + " characters, longer than its maximum "
-                                                    + std::to_string(e.max_length));
-        if (e.type == data_type::id) {
+        if (code == error::ok) {
+            if (len < e.min_length) code = error::element_too_short;
+            else if (len > e.max_length) code = error::element_too_long;
+        }
+        if (code == error::ok && e.type == data_type::id) {
+            bool decided = false;
             // A partner's list replaces the standard one for this element.
             for (auto const* tt : active_)
                 for (auto const& cl : tt->codes)
-                    if (cl.what.tag == s.tag() && cl.what.element == el && cl.what.component == comp) {
-                        if (std::find(cl.codes.begin(), cl.codes.end(), v) != cl.codes.end()) return;
-                        if (e.codes && e.codes->find(v) == e.codes->end())
-                            return bad(error::element_invalid_code, name + " '" + std::string(v) + "' is not a valid code");
-                        return bad(error::element_impl_code, name + " '" + std::string(v)
-                                                                 + "' is a valid X12 code but not one the partner uses");
+                    if (!decided && cl.what.element == el && cl.what.component == comp && cl.what.tag == s.tag()) {
+                        decided = true;
+                        if (std::find(cl.codes.begin(), cl.codes.end(), v) == cl.codes.end())
+                            code = e.codes && e.codes->find(v) == e.codes->end() ? error::element_invalid_code
+                                                                                 : error::element_impl_code;
                     }
-            if (e.codes && e.codes->find(v) == e.codes->end())
-                return bad(error::element_invalid_code,
-                           name + " '" + std::string(v) + "' is not a valid code for data element " + e.ref);
+            if (!decided && e.codes && e.codes->find(v) == e.codes->end()) code = error::element_invalid_code;
         }
+        if (code != error::ok) simple_error(code, s, loop, e, v, el, comp, len);
+    }
+
+    [[gnu::cold]] [[gnu::noinline]] void simple_error(error code, segment const& s, std::string_view loop, element_def const& e,
+                                                      std::string_view v, std::uint16_t el, std::uint16_t comp, std::size_t len)
+    {
+        std::string const name = elem_name(s.tag(), el, comp);
+        std::string const val = "'" + std::string(v) + "'";
+        std::string msg;
+        switch (code) {
+        case error::element_invalid_numeric:
+            msg = e.type == data_type::r ? name + " " + val + " is not a decimal number"
+                                         : name + " " + val + " is not a whole number (N" + std::to_string(e.decimals)
+                                               + " has an implied decimal point, never a written one)";
+            break;
+        case error::element_invalid_date: msg = name + " " + val + " is not a valid date"; break;
+        case error::element_invalid_time: msg = name + " " + val + " is not a valid time"; break;
+        case error::element_invalid_character: msg = name + " contains a control character"; break;
+        case error::element_too_short:
+            msg = name + " " + val + " is shorter than its minimum length " + std::to_string(e.min_length);
+            break;
+        case error::element_too_long:
+            msg = name + " is " + std::to_string(len) + " characters, longer than its maximum " + std::to_string(e.max_length);
+            break;
+        case error::element_impl_code: msg = name + " " + val + " is a valid X12 code but not one the partner uses"; break;
+        default: msg = name + " " + val + " is not a valid code for data element " + e.ref; break;
+        }
+        report_el(code, std::move(msg), s, loop, el, comp, 0, v, e.ref);
     }
 
     template <typename Present>

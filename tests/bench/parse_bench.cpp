@@ -3,6 +3,7 @@
 // result (sets, orders, PO numbers, no diagnostics) before it reports a time.
 #include "generator.hpp"
 #include "mappings/map_850.hpp"
+#include "x12/ack.hpp"
 #include "x12/parser.hpp"
 
 #include <benchmark/benchmark.h>
@@ -82,8 +83,47 @@ void parse_to_orders(benchmark::State& state)
     state.counters["orders/s"] = benchmark::Counter(static_cast<double>(state.iterations() * 20000), benchmark::Counter::kIsRate);
 }
 
+// The inbound syntax path: parse, check envelopes, validate every set against
+// the 005010 dictionary, and build the 999s (one AK2 loop per set).
+void parse_validate_ack(benchmark::State& state)
+{
+    std::string buf = input();
+    auto const* dict = x12::dictionary::standard("005010");
+    x12::validator v(*dict);
+    std::size_t ack_bytes = 0;
+    for (auto _ : state) {
+        x12::ack_collector c([&](x12::group_summary const&) { return &v; });
+        x12::parser p(c, {.keep_set_summaries = false});
+        auto stats = p.parse(std::span<char>(buf.data(), buf.size()));
+        if (c.interchanges().size() != 1 || stats.errors) {
+            state.SkipWithError("wrong parse result");
+            break;
+        }
+        auto numbers = x12::counting_from(1);
+        x12::ack_options o;
+        o.date = "20240315";
+        o.time = "1005";
+        auto out = x12::build_acks(c.interchanges().front(), o, numbers);
+        std::size_t sets = 0, rejected = 0;
+        for (auto const& g : c.interchanges().front().groups)
+            for (auto const& s : g.sets) {
+                ++sets;
+                if (!s.accepted_999()) ++rejected;
+            }
+        // Every generated order is valid: 20 groups of 1000, each fully accepted.
+        if (sets != 20000 || rejected != 0 || out.functional.find("AK9*A*1000*1000*1000~") == std::string::npos) {
+            state.SkipWithError("wrong validation or ack result");
+            break;
+        }
+        ack_bytes = out.functional.size();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * buf.size()));
+    state.counters["ack_bytes"] = static_cast<double>(ack_bytes);
+}
+
 } // namespace
 
+BENCHMARK(parse_validate_ack)->Unit(benchmark::kMillisecond);
 BENCHMARK(memchr_scan)->Unit(benchmark::kMillisecond);
 BENCHMARK(parse_envelope)->Unit(benchmark::kMillisecond);
 BENCHMARK(parse_to_orders)->Unit(benchmark::kMillisecond);
