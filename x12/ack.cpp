@@ -260,6 +260,16 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
         env.date = date8.size() == 8 ? date8.substr(2) : date8;
         env.time = time4;
         env.version = o.isa_version.empty() ? ic.version : o.isa_version;
+        // Never echo a broken ISA12 (it may be why we answer): fall back to
+        // the release of the groups, 00401 or 00501.
+        bool const version_ok = env.version.size() == 5
+                                && std::all_of(env.version.begin(), env.version.end(), [](char c) { return c >= '0' && c <= '9'; })
+                                && env.version >= "00200" && env.version <= "00899";
+        if (!version_ok) {
+            bool any_5010 = std::any_of(in.groups.begin(), in.groups.end(),
+                                        [](received_group const& g) { return is_5010_or_later(g.summary.version); });
+            env.version = any_5010 ? "00501" : "00401";
+        }
         env.usage = ic.usage.empty() ? 'P' : ic.usage[0];
         env.delimiters = d;
         // Repetition separators exist from 00402 on; before, ISA11 is 'U'.

@@ -2,6 +2,7 @@
 // diagnostics; files marked valid have no fatal envelope error. The same test
 // runs in edigw_sweep_sanitized under ASan and UBSan.
 #include "mappings/map_850.hpp"
+#include "x12/ack.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -112,4 +113,50 @@ TEST_CASE("inputs the fuzzer once broke stream and parse alike", "[corpus]")
         ++n;
     }
     CHECK(n >= 1);
+}
+
+TEST_CASE("every corpus file validates and gets acknowledgments that are themselves clean X12", "[corpus]")
+{
+    std::map<std::string, std::unique_ptr<x12::validator>> validators;
+    std::size_t acked = 0, rejected_sets = 0, sets = 0;
+    for (auto const& e : corpus()) {
+        CAPTURE(e.path);
+        std::string bytes = read_file(corpus_dir() + "/" + e.path);
+        x12::ack_collector c([&](x12::group_summary const& g) -> x12::validator const* {
+            auto const* d = x12::dictionary::standard(g.version);
+            if (!d) return nullptr;
+            auto& v = validators[std::string(d->release())];
+            if (!v) v = std::make_unique<x12::validator>(*d);
+            return v.get();
+        });
+        x12::parser p(c);
+        std::string copy = bytes;
+        p.parse(std::span<char>(copy.data(), copy.size()));
+        for (auto const& ic : c.interchanges()) {
+            for (auto const& g : ic.groups)
+                for (auto const& s : g.sets) {
+                    ++sets;
+                    if (!s.accepted_997()) ++rejected_sets;
+                    for (auto const& d : s.diagnostics) {
+                        CAPTURE(x12::format(d, e.path));
+                        CHECK(d.where.offset <= bytes.size());
+                        CHECK(d.caret <= d.excerpt.size());
+                        CHECK_FALSE(d.message.empty());
+                    }
+                }
+            auto numbers = x12::counting_from(1);
+            x12::ack_options o;
+            o.ta1 = x12::ta1_policy::always;
+            auto out = x12::build_acks(ic, o, numbers);
+            for (auto const* text : {&out.ta1, &out.functional}) {
+                if (text->empty()) continue;
+                ++acked;
+                auto doc = x12::document::parse(*text);
+                for (auto const& d : doc.diagnostics()) UNSCOPED_INFO(x12::format(d, "ack"));
+                CHECK_FALSE(doc.has_errors());
+            }
+        }
+    }
+    CHECK(acked > 150);
+    CHECK(sets > rejected_sets);
 }
