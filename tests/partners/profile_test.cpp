@@ -159,3 +159,29 @@ TEST_CASE("catalog and inventory files are checked line by line", "[partners]")
     CHECK(cat.items[0].description == "PAN 10\", CAST");
     CHECK(cat.items[0].pack_size == x12::decimal(4, 0));
 }
+
+TEST_CASE("the complete example in partners/README.md is a valid profile", "[partners]")
+{
+    std::ifstream in(shipped() / "README.md");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto at = text.find("```toml\n");
+    REQUIRE(at != std::string::npos);
+    auto end = text.find("```", at + 8);
+    std::string toml = text.substr(at + 8, end - at - 8);
+    // In a scratch folder that links the shipped acme/ files, so the relative
+    // paths resolve without touching partners/ (other tests read it meanwhile).
+    scratch s;
+    fs::create_directory_symlink(shipped() / "acme", s.dir / "p" / "acme");
+    fs::path f = s.write("p/readme-example.toml", toml);
+    partners::profile p;
+    partners::profile_error err;
+    bool ok = partners::load_profile(f, p, err);
+    INFO(err.what());
+    REQUIRE(ok);
+    CHECK(p.their.isa_id == "5165550100");
+    CHECK(p.tightenings.size() == 1);
+    CHECK(p.sftp.has_value());
+    CHECK(p.as2.has_value());
+    CHECK(p.folder.has_value());
+    CHECK(p.templates.count("855") == 1);
+}
