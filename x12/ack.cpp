@@ -270,7 +270,15 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
                                         [](received_group const& g) { return is_5010_or_later(g.summary.version); });
             env.version = any_5010 ? "00501" : "00401";
         }
-        env.usage = ic.usage.empty() ? 'P' : ic.usage[0];
+        // Our envelope is valid even when theirs is not (that may be why we answer).
+        env.usage = (ic.usage == "T" || ic.usage == "I") ? ic.usage[0] : 'P';
+        static constexpr std::string_view quals[] = {"01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14",
+                                                     "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
+                                                     "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38",
+                                                     "AM", "NR", "SA", "SN", "ZZ"};
+        auto known = [](std::string const& q) { return std::find(std::begin(quals), std::end(quals), q) != std::end(quals); };
+        if (!known(env.sender_qualifier)) env.sender_qualifier = "ZZ";
+        if (!known(env.receiver_qualifier)) env.receiver_qualifier = "ZZ";
         env.delimiters = d;
         // Repetition separators exist from 00402 on; before, ISA11 is 'U'.
         if (env.version < "00402") env.delimiters.repetition = '\0';

@@ -677,6 +677,8 @@ struct parser::impl {
         set_numbers.clear();
         stray_reported = false;
         ++stats.groups;
+        // The handler hears of the group before its GS's findings (they belong to it).
+        h.on_group_begin(ic, grp);
         std::string_view cn = el(s, 6);
         if (!(digits(cn) && cn.size() <= 9)) {
             emit(make(error::group_invalid_control_number, severity::error,
@@ -688,7 +690,6 @@ struct parser::impl {
         } else {
             group_numbers.emplace_back(cn);
         }
-        h.on_group_begin(ic, grp);
         deliver_envelope(s);
     }
 

@@ -48,8 +48,9 @@ writer::writer(interchange_envelope env) : env_(std::move(env))
     field(std::string(1, env_.usage));
     field(std::string(1, d.component));
     out_ += d.segment;
-    if (env_.line_breaks) out_ += '\n';
-    assert(out_.size() == 106 + (env_.line_breaks ? 1 : 0));
+    // A line break after a newline terminator would read as an empty segment.
+    if (env_.line_breaks && d.segment != '\n' && d.segment != '\r') out_ += '\n';
+    assert(out_.size() == 106 || out_.size() == 107);
 }
 
 std::error_code writer::put(std::string_view tag, std::string_view const* first, std::size_t n, bool composite_ok)
@@ -70,7 +71,8 @@ std::error_code writer::put(std::string_view tag, std::string_view const* first,
         out_ += first[i];
     }
     out_ += d.segment;
-    if (env_.line_breaks) out_ += '\n';
+    // A line break after a newline terminator would read as an empty segment.
+    if (env_.line_breaks && d.segment != '\n' && d.segment != '\r') out_ += '\n';
     if (in_set_) ++set_segments_;
     return {};
 }

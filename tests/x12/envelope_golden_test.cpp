@@ -6,6 +6,7 @@
 // the review.
 #include "support.hpp"
 
+#include "x12/ack.hpp"
 #include "x12/parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -143,14 +144,43 @@ TEST_CASE("envelope goldens: delimiters and every envelope code, 4010 and 5010",
             CHECK(rs.out.str() == got);
         }
 
-        fs::path expect = in;
+        // And what the gateway answers (defaults: 997 for 4010, 999 for 5010,
+        // a TA1 always so every envelope code shows), byte for byte.
+        std::string answer;
+        {
+            std::string again = test::read_file(in.string());
+            auto const* d4 = x12::dictionary::standard("004010");
+            auto const* d5 = x12::dictionary::standard("005010");
+            x12::validator v4(*d4), v5(*d5);
+            x12::ack_collector c([&](x12::group_summary const& g) -> x12::validator const* {
+                return x12::is_5010_or_later(g.version) ? &v5 : &v4;
+            });
+            x12::parser pa(c);
+            pa.parse(std::span<char>(again.data(), again.size()));
+            auto numbers = x12::counting_from(900);
+            x12::ack_options o;
+            o.ta1 = x12::ta1_policy::always;
+            o.date = "20240316";
+            o.time = "0800";
+            o.line_breaks = true;
+            for (auto const& ic : c.interchanges()) {
+                auto out = x12::build_acks(ic, o, numbers);
+                answer += out.ta1 + out.functional;
+            }
+        }
+
+        fs::path expect = in, expect_ack = in;
         expect.replace_extension(".expect");
+        expect_ack.replace_extension(".ack");
         if (update) {
             std::ofstream(expect, std::ios::binary) << got;
+            std::ofstream(expect_ack, std::ios::binary) << answer;
             continue;
         }
-        INFO(in.filename().string() << ": got\n" << got);
+        INFO(in.filename().string() << ": got\n" << got << "\nand the acks\n" << answer);
         REQUIRE(fs::exists(expect));
         CHECK(got == test::read_file(expect.string()));
+        REQUIRE(fs::exists(expect_ack));
+        CHECK(answer == test::read_file(expect_ack.string()));
     }
 }
