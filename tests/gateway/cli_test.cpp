@@ -244,3 +244,23 @@ TEST_CASE("edigw validate reports syntax and business rules per set and order", 
     CHECK(late.code == 1);
     CHECK(late.out.find("[date-in-past]") != std::string::npos);
 }
+
+TEST_CASE("a PO number repeated within one file is a duplicate (until the log remembers across files)", "[cli][validate]")
+{
+    std::string isa = "ISA*00*          *00*          *ZZ*BUYERID        *ZZ*SELLERID       *240315*0930*^*00501*000000777*0*P*:~";
+    std::string set1 = "ST*850*0001~BEG*00*SA*PO-9001**20240315~N1*ST*DC 17*92*0017~PO1*1*2*EA*4.25*PE*VP*WID-100~CTT*1*2~SE*6*0001~";
+    std::string set2 = "ST*850*0002~BEG*00*SA*PO-9001**20240315~N1*ST*DC 17*92*0017~PO1*1*2*EA*4.25*PE*VP*WID-100~CTT*1*2~SE*6*0002~";
+    std::string set3 = "ST*850*0003~BEG*07*SA*PO-9001**20240315~N1*ST*DC 17*92*0017~PO1*1*2*EA*4.25*PE*VP*WID-100~CTT*1*2~SE*6*0003~";
+    auto f = temp_file("dup.x12", isa + "GS*PO*BUYERID*SELLERID*20240315*0930*77*X*005010~" + set1 + set2 + set3
+                                      + "GE*3*77~IEA*1*000000777~");
+    auto r = run("validate " + quoted(f) + " --received 2024-03-15 --format json --partners '" + partners_dir() + "'");
+    fs::remove(f);
+    CHECK(r.code == 1);
+    auto v = boost::json::parse(r.out);
+    auto const& sets = v.at("interchanges").at(0).at("groups").at(0).at("sets").as_array();
+    REQUIRE(sets.size() == 3);
+    CHECK(sets[0].at("business").at("action") == "process");
+    CHECK(sets[1].at("business").at("action") == "reject");
+    CHECK(sets[1].at("business").at("outcomes").at(0).at("code") == "duplicate-po");
+    CHECK(sets[2].at("business").at("action") == "ignore"); // BEG01 07: a duplicate copy, recognised
+}
