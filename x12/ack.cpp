@@ -105,6 +105,13 @@ void ack_collector::on_transaction_set(transaction_set const& ts)
     s.control_number.assign(ts.control_number);
     s.implementation_reference.assign(ts.implementation_reference);
     s.diagnostics.assign(ts.diagnostics.begin(), ts.diagnostics.end());
+    std::uint64_t h = 1469598103934665603ull;
+    for (auto const& seg : ts.segments) {
+        for (unsigned char c : seg.text()) h = (h ^ c) * 1099511628211ull;
+        h = (h ^ 0x1E) * 1099511628211ull; // segment boundary
+    }
+    s.fingerprint = h;
+    s.offset = ts.segments.empty() ? 0 : ts.segments.front().offset();
     // A set whose envelope is already broken (no SE, too large) is still
     // checked: the partner wants every error at once.
     if (lookup_ && ts.group) {

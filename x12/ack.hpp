@@ -35,6 +35,8 @@ namespace edigw::x12 {
 struct received_set {
     std::string id, control_number, implementation_reference;
     std::vector<diagnostic> diagnostics; // envelope, syntax and dictionary findings
+    std::uint64_t fingerprint = 0;       // FNV-1a of the set's segments: recognises the same set sent again
+    std::uint64_t offset = 0;            // of its ST in the input
     bool accepted_997() const noexcept;  // no error that a 997 reports
     bool accepted_999() const noexcept;  // ... nor an implementation error
 };

@@ -51,6 +51,7 @@ constexpr entry table[] = {
     {error::isa_invalid_time, "isa_invalid_time", level::interchange, "015", "", "", "", "invalid ISA10 interchange time"},
     {error::isa_not_fixed_width, "isa_not_fixed_width", level::interchange, "022", "", "", "", "ISA is not fixed width (106 bytes); read by its separators"},
     {error::isa_missing_trailer, "isa_missing_trailer", level::interchange, "023", "", "", "", "interchange has no IEA trailer"},
+    {error::isa_duplicate_control_number, "isa_duplicate_control_number", level::interchange, "025", "", "", "", "duplicate interchange control number"},
     {error::iea_without_isa, "iea_without_isa", level::interchange, "022", "", "", "", "IEA without a matching ISA"},
 
     {error::group_not_supported, "group_not_supported", level::group, "", "1", "", "", "functional group not supported"},

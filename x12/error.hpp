@@ -48,6 +48,7 @@ enum class error : std::uint16_t {
     isa_not_fixed_width,               // 022 when strict; a warning: the ISA was read by its separators
     isa_missing_trailer,               // 023: IEA missing before the next ISA / EOF
     iea_without_isa,                   // 022
+    isa_duplicate_control_number,      // 025: this ISA13 was already received from this sender (the log knows)
 
     // functional group level: AK905 codes
     group_not_supported = 200,         // 1

@@ -29,6 +29,11 @@ constexpr char const* usage_text =
     "  inspect FILE      delimiters, envelope tree, numbered segments and diagnostics, for people\n"
     "  validate FILE     syntax, dictionary and business-rule report for every set and order\n"
     "  ack FILE          the TA1 / 997 / 999 interchanges the gateway would send for FILE\n"
+    "  receive FILE...   the whole inbound path offline, into the log (--data DIR)\n"
+    "  log               the transmission log, newest first\n"
+    "  show ID           one transmission: raw X12 with findings, sets, acks both ways, audit trail\n"
+    "  report rejected   the rejected-document report (text, csv, html)\n"
+    "  kpi               orders, exceptions per 1,000, ack latency, cycle time, overdue acks\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -325,6 +330,11 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (cmd == "inspect") return inspect_command(argc - 1, argv + 1, out, err);
     if (cmd == "ack") return ack_command(argc - 1, argv + 1, out, err);
     if (cmd == "validate") return validate_command(argc - 1, argv + 1, out, err);
+    if (cmd == "receive") return receive_command(argc - 1, argv + 1, out, err);
+    if (cmd == "log") return log_command(argc - 1, argv + 1, out, err);
+    if (cmd == "show") return show_command(argc - 1, argv + 1, out, err);
+    if (cmd == "report") return report_command(argc - 1, argv + 1, out, err);
+    if (cmd == "kpi") return kpi_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

@@ -12,5 +12,10 @@ int parse_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int inspect_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int ack_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int validate_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int log_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int show_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int report_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 } // namespace edigw::cli

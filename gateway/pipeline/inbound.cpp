@@ -86,6 +86,9 @@ public:
 
     void on_interchange_end(x12::interchange_summary const& ic) override
     {
+        x12::inbound_acks acks;
+        x12::read_ta1s(ic, acks);
+        for (auto& t : acks.ta1s) a_.inbound_ta1s.push_back(std::move(t));
         collector_.on_interchange_end(ic);
         interchange_result r;
         r.partner = partner_;
@@ -95,6 +98,11 @@ public:
     void on_transaction_set(x12::transaction_set const& ts) override
     {
         collector_.on_transaction_set(ts);
+        if (ts.group && ts.group->functional_id == "FA") {
+            x12::ack_group_result r;
+            if (x12::read_functional_ack(ts, r)) a_.inbound_acks.push_back(std::move(r));
+            return;
+        }
         if (ts.id != "850" || !ts.group || ts.group->functional_id != "PO") return;
         auto const* rs = collector_.last_set();
         if (!rs) return;
@@ -124,6 +132,12 @@ public:
                 return seen_.count(pid + '\x1f' + std::string(po)) > 0;
             };
             r.decision = partners::apply_rules(r.order, *partner_, ctx);
+            for (auto const& o : r.decision->outcomes) {
+                std::string text;
+                if (o.set_position >= 1 && o.set_position <= ts.segments.size())
+                    text.assign(ts.segments[o.set_position - 1].text());
+                r.outcome_segments.push_back(std::move(text));
+            }
             if (r.decision->action != partners::order_action::ignore)
                 seen_.insert(pid + '\x1f' + r.order.po_number);
         } else if (syntax_ok && mapped_ok) {
@@ -165,28 +179,47 @@ void finish(analysis& a, inbound_handler& h, inbound_options const& o)
 {
     a.interchanges = std::move(h.collector().interchanges());
     a.file_diagnostics = h.collector().file_diagnostics();
+    // A duplicate interchange is an envelope error (TA1 025): not processed again.
+    if (o.known_interchange)
+        for (std::size_t i = 0; i < a.interchanges.size() && i < a.results.size(); ++i) {
+            auto& ic = a.interchanges[i];
+            if (!o.known_interchange(a.results[i].partner, ic.summary)) continue;
+            x12::diagnostic d;
+            d.code = x12::error::isa_duplicate_control_number;
+            d.severity = x12::severity::error;
+            d.message = "interchange " + ic.summary.control_number + " from " + ic.summary.sender_qualifier + "/"
+                        + ic.summary.sender_id + " was already received; not processed again";
+            d.where.offset = ic.summary.offset;
+            d.where.segment_index = ic.summary.segment_index;
+            d.where.tag = "ISA";
+            d.where.element = 13;
+            d.value = ic.summary.control_number;
+            ic.diagnostics.push_back(std::move(d));
+        }
+    if (o.build_acks) build_acks(a, o);
+}
+
+} // namespace
+
+void build_acks(analysis& a, inbound_options const& o)
+{
     auto fallback = x12::counting_from(1);
     x12::control_numbers& numbers = o.numbers ? *o.numbers : fallback;
     for (std::size_t i = 0; i < a.interchanges.size() && i < a.results.size(); ++i) {
         auto const* p = a.results[i].partner;
         x12::ack_options ao = p ? p->acks : x12::ack_options{};
-        if (p) {
-            // Our IDs as the partner knows them (the inbound receiver is usually the same).
-            ao.isa_version = p->outbound_isa_version();
-        }
+        if (p) ao.isa_version = p->outbound_isa_version();
         ao.date = o.ack_date;
         ao.time = o.ack_time;
         a.results[i].acks = x12::build_acks(a.interchanges[i], ao, numbers);
     }
     // Nothing of a rejected interchange is processed (its sender must fix and resend it).
-    for (auto& o : a.orders)
-        if (o.interchange < a.results.size() && a.results[o.interchange].acks.ta1_status == "R") {
-            o.decision.reset();
-            o.not_processed = "envelope";
+    for (auto& ord : a.orders)
+        if (ord.interchange < a.results.size() && a.results[ord.interchange].acks.ta1_status == "R") {
+            ord.decision.reset();
+            ord.not_processed = "envelope";
         }
 }
-
-} // namespace
 
 analysis analyse_file(std::filesystem::path const& file, inbound_options const& opts)
 {

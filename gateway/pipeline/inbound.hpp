@@ -29,7 +29,8 @@ struct order_result {
     mappings::order order;
     std::vector<x12::diagnostic> mapping_diagnostics;
     std::optional<partners::order_decision> decision; // absent when the order is not processed:
-    std::string not_processed;                         // "syntax", "mapping" or "envelope" then
+    std::string not_processed;                         // "syntax", "mapping", "envelope" or "duplicate" then
+    std::vector<std::string> outcome_segments;         // the segment text each rule outcome points at
 };
 
 struct interchange_result {
@@ -43,6 +44,8 @@ struct analysis {
     std::vector<interchange_result> results;    // parallel to interchanges
     std::vector<x12::diagnostic> file_diagnostics;
     std::vector<order_result> orders;
+    std::vector<x12::ack_group_result> inbound_acks; // 997/999 sets partners sent us (FA groups)
+    std::vector<x12::ta1_result> inbound_ta1s;
     std::string unknown_partner;                 // the --partner asked for, when it does not exist
     bool io_error = false;
     std::string io_message;
@@ -58,7 +61,18 @@ struct inbound_options {
     x12::control_numbers* numbers = nullptr;     // null = counting from 1
     // Was the PO received before from this partner (the log)? Null = within this file only.
     std::function<bool(partners::profile const*, std::string_view po)> known_po;
+    // Was this interchange (sender, ISA13) received before (the log)? It is
+    // then answered TA1 R 025 and not processed again.
+    std::function<bool(partners::profile const*, x12::interchange_summary const&)> known_interchange;
+    // Build the acks at the end of the analysis; false when the caller builds
+    // them later (inside its log transaction, with control numbers from the log).
+    bool build_acks = true;
 };
+
+// Builds (or rebuilds) the acks of every interchange of an analysis and
+// withdraws the orders of rejected interchanges. analyse_* call it unless
+// told not to.
+void build_acks(analysis& a, inbound_options const& opts);
 
 // Analyses FILE (streamed; memory is bounded by the largest set plus the orders kept).
 analysis analyse_file(std::filesystem::path const& file, inbound_options const& opts);

@@ -1,0 +1,538 @@
+// The commands that use the transmission log: receive, log, show, report, kpi.
+#include "gateway/cli/commands.hpp"
+
+#include "gateway/log/queries.hpp"
+#include "gateway/pipeline/receive.hpp"
+#include "x12/document.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+namespace edigw::cli {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct common {
+    std::string data, partners, partner, format, since, direction, status, received, ack_date, ack_time;
+    std::vector<std::string> positional;
+    std::size_t limit = 200;
+};
+
+bool has_help(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") return true;
+    return false;
+}
+
+// Parses the options a command allows; 0 to go on, else an exit code.
+int parse(char const* cmd, int argc, char** argv, std::vector<std::string_view> allowed, common& c, std::ostream& err)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a.size() > 2 && a.substr(0, 2) == "--") {
+            if (std::find(allowed.begin(), allowed.end(), a) == allowed.end()) {
+                err << "edigw " << cmd << ": unknown option '" << a << "' (see --help)\n";
+                return 2;
+            }
+            if (i + 1 >= argc) {
+                err << "edigw " << cmd << ": " << a << " needs a value\n";
+                return 2;
+            }
+            std::string v = argv[++i];
+            if (a == "--data") c.data = v;
+            else if (a == "--partners") c.partners = v;
+            else if (a == "--partner") c.partner = v;
+            else if (a == "--format") c.format = v;
+            else if (a == "--since") c.since = v;
+            else if (a == "--direction") c.direction = v;
+            else if (a == "--status") c.status = v;
+            else if (a == "--received") c.received = v;
+            else if (a == "--date") c.ack_date = v;
+            else if (a == "--time") c.ack_time = v;
+            else if (a == "--limit") c.limit = static_cast<std::size_t>(std::strtoull(v.c_str(), nullptr, 10));
+        } else if (a.size() > 1 && a[0] == '-') {
+            err << "edigw " << cmd << ": unknown option '" << a << "' (see --help)\n";
+            return 2;
+        } else {
+            c.positional.emplace_back(a);
+        }
+    }
+    if (!c.direction.empty() && c.direction != "in" && c.direction != "out") {
+        err << "edigw " << cmd << ": --direction is in or out\n";
+        return 2;
+    }
+    return 0;
+}
+
+std::unique_ptr<log::store> open_store(char const* cmd, common const& c, std::ostream& err)
+{
+    std::string e;
+    auto st = log::store::open(c.data.empty() ? log::default_data_dir() : fs::path(c.data), e);
+    if (!st) err << "edigw " << cmd << ": " << e << '\n';
+    return st;
+}
+
+std::string csv(std::string const& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string o = "\"";
+    for (char ch : s) {
+        if (ch == '"') o += '"';
+        o += ch;
+    }
+    return o + "\"";
+}
+
+std::string html(std::string const& s)
+{
+    std::string o;
+    for (char ch : s) {
+        switch (ch) {
+        case '<': o += "&lt;"; break;
+        case '>': o += "&gt;"; break;
+        case '&': o += "&amp;"; break;
+        case '"': o += "&quot;"; break;
+        default: o += ch;
+        }
+    }
+    return o;
+}
+
+std::string where(log::finding_row const& f)
+{
+    std::string s;
+    if (!f.segment_tag.empty()) {
+        s = f.segment_tag;
+        if (f.element) s += (f.element < 10 ? "0" : "") + std::to_string(f.element);
+        if (f.component) s += "-" + std::to_string(f.component);
+    }
+    if (f.set_position) s += (s.empty() ? "" : " ") + std::string("at position ") + std::to_string(f.set_position);
+    if (f.line) s += ", line " + std::to_string(f.line) + " col " + std::to_string(f.column);
+    return s;
+}
+
+json::value tx_json(log::transmission_row const& t)
+{
+    return json::object{{"id", t.id},
+                        {"partner", t.partner},
+                        {"direction", t.direction},
+                        {"transport", t.transport},
+                        {"remote_name", t.remote_name},
+                        {"document", t.document},
+                        {"size", t.size},
+                        {"sha256", t.sha256},
+                        {"received_at", t.received_at},
+                        {"completed_at", t.completed_at},
+                        {"status", t.status},
+                        {"sets", t.sets},
+                        {"rejected_sets", t.rejected},
+                        {"duplicate_of", t.duplicate_of ? json::value(t.duplicate_of) : json::value(nullptr)},
+                        {"reply_to", t.reply_to ? json::value(t.reply_to) : json::value(nullptr)},
+                        {"message", t.message}};
+}
+
+int load_partners(char const* cmd, common const& c, std::vector<partners::profile>& all, partners::profile const*& forced,
+                  std::ostream& err)
+{
+    auto dir = c.partners.empty() ? partners::default_partners_dir() : fs::path(c.partners);
+    partners::profile_error pe;
+    if (!partners::load_profiles(dir, all, pe)) {
+        err << "edigw " << cmd << ": " << pe.what() << '\n';
+        return 2;
+    }
+    if (!c.partner.empty()) {
+        for (auto const& p : all)
+            if (p.id == c.partner) forced = &p;
+        if (!forced) {
+            err << "edigw " << cmd << ": no partner '" << c.partner << "' in " << dir.string() << '\n';
+            return 2;
+        }
+    }
+    return 0;
+}
+
+} // namespace
+
+int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw receive FILE... [--partner ID] [--data DIR] [--partners DIR] [--received YYYY-MM-DD]\n\n"
+               "Runs each FILE through the whole inbound path, offline: archive (content-addressed,\n"
+               "fsynced), parse, validate, business rules, the log (one transaction per file), and the\n"
+               "acknowledgments, with control numbers from the log, written to DIR/outbox/<partner>/.\n"
+               "A file received before is recognised and answered with the same acks, not processed\n"
+               "again; so is an interchange (same sender and ISA13: TA1 025) or a set (same GS06, ST02,\n"
+               "content) received before, and a PO number received before is a duplicate order.\n"
+               "--data: the data directory (default $EDIGW_DATA, else ./var).\n"
+               "exit: 0 processed (or a duplicate answered), 1 something rejected, 2 usage or I/O error\n";
+        return 0;
+    }
+    common c;
+    if (int rc = parse("receive", argc, argv, {"--data", "--partners", "--partner", "--received", "--date", "--time"}, c, err))
+        return rc;
+    if (c.positional.empty()) {
+        err << "edigw receive: no FILE given (see --help)\n";
+        return 2;
+    }
+    std::vector<partners::profile> all;
+    partners::profile const* forced = nullptr;
+    if (int rc = load_partners("receive", c, all, forced, err)) return rc;
+    auto st = open_store("receive", c, err);
+    if (!st) return 2;
+    int status = 0;
+    for (auto const& file : c.positional) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            err << "edigw: " << file << ": cannot read: " << std::strerror(errno) << '\n';
+            status = 2;
+            continue;
+        }
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        pipeline::receive_options o;
+        o.remote_name = fs::path(file).filename().string();
+        o.received_date = c.received;
+        o.ack_date = c.ack_date;
+        o.ack_time = c.ack_time;
+        auto r = pipeline::receive_bytes(*st, std::move(bytes), file, forced, all, o);
+        if (!r.ok) {
+            err << "edigw: " << file << ": " << r.error << '\n';
+            status = std::max(status, r.transmission_id ? 1 : 2);
+            continue;
+        }
+        out << "transmission " << r.transmission_id << " (" << file << ") from " << r.partner << ": " << r.status;
+        if (r.status == "duplicate") {
+            if (r.duplicate_of) out << " of transmission " << r.duplicate_of << ", answered with its acks";
+            else out << " interchange, answered TA1 025 where the profile sends TA1s";
+        } else {
+            out << ", " << r.sets << " set(s), " << r.orders_accepted << " order(s) accepted, " << r.orders_rejected
+                << " rejected";
+        }
+        if (r.acks_matched) out << ", " << r.acks_matched << " of our documents acknowledged";
+        out << '\n';
+        for (auto const& a : r.acks) {
+            auto doc = x12::document::parse(a.bytes);
+            std::string isa13 = doc.interchanges().empty() ? std::to_string(a.transmission_id) : doc.interchanges()[0].control_number;
+            std::string name = isa13 + "-" + a.document + ".x12";
+            std::string e;
+            if (!pipeline::write_outbox(*st, r.partner, name, a.bytes, e)) {
+                err << "edigw: " << e << '\n';
+                status = 2;
+                continue;
+            }
+            if (r.status != "duplicate") {
+                log::sql::statement u(st->db(), "UPDATE transmissions SET status = 'written', completed_at = ?, remote_name = ? "
+                                                "WHERE id = ? AND status = 'ready'");
+                u.bind(1, log::now_iso()).bind(2, name).bind(3, a.transmission_id);
+                if (u.run() && st->db().changes() > 0)
+                    (void)st->audit("edigw receive", "transmission", a.transmission_id, "written", "ready", "written",
+                                    (st->data_dir() / "outbox" / r.partner / name).string());
+            }
+            out << "  " << a.document << " -> " << (st->data_dir() / "outbox" / r.partner / name).string() << '\n';
+        }
+        if (r.status == "rejected" || r.status == "partial") status = std::max(status, 1);
+    }
+    return status;
+}
+
+int log_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw log [--partner ID] [--direction in|out] [--status S] [--since DATE] [--limit N]\n"
+               "                 [--format table|json|csv] [--data DIR]\n\n"
+               "The transmission log, newest first: what came in and went out, from whom, when,\n"
+               "its size and SHA-256, its status and how many of its sets were rejected.\n";
+        return 0;
+    }
+    common c;
+    c.format = "table";
+    if (int rc = parse("log", argc, argv, {"--data", "--partner", "--direction", "--status", "--since", "--limit", "--format"}, c,
+                       err))
+        return rc;
+    if (c.format != "table" && c.format != "json" && c.format != "csv") {
+        err << "edigw log: --format is table, json or csv\n";
+        return 2;
+    }
+    auto st = open_store("log", c, err);
+    if (!st) return 2;
+    log::transmission_filter f{c.partner, c.direction, c.status, c.since, c.limit, 0};
+    auto rows = log::list_transmissions(*st, f);
+    if (c.format == "json") {
+        json::array a;
+        for (auto const& t : rows) a.push_back(tx_json(t));
+        out << json::serialize(a) << '\n';
+    } else if (c.format == "csv") {
+        out << "id,received_at,partner,direction,transport,document,status,sets,rejected_sets,size,remote_name,sha256\n";
+        for (auto const& t : rows)
+            out << t.id << ',' << t.received_at << ',' << csv(t.partner) << ',' << t.direction << ',' << t.transport << ','
+                << t.document << ',' << t.status << ',' << t.sets << ',' << t.rejected << ',' << t.size << ','
+                << csv(t.remote_name) << ',' << t.sha256 << '\n';
+    } else {
+        out << std::left << std::setw(6) << "ID" << std::setw(25) << "RECEIVED (UTC)" << std::setw(12) << "PARTNER" << std::setw(5)
+            << "DIR" << std::setw(8) << "VIA" << std::setw(6) << "DOC" << std::setw(11) << "STATUS" << std::setw(6) << "SETS"
+            << std::setw(6) << "REJ" << "NAME\n";
+        for (auto const& t : rows)
+            out << std::left << std::setw(6) << t.id << std::setw(25) << t.received_at << std::setw(12) << t.partner << std::setw(5)
+                << t.direction << std::setw(8) << t.transport << std::setw(6) << t.document << std::setw(11) << t.status
+                << std::setw(6) << t.sets << std::setw(6) << t.rejected << t.remote_name << '\n';
+        if (rows.empty()) out << "(no transmissions)\n";
+    }
+    return 0;
+}
+
+int show_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw show ID [--data DIR]\n\n"
+               "Everything about one transmission: its record, the raw X12 segment by segment with\n"
+               "every finding marked under its position, the sets with their status and 855 decision,\n"
+               "the acknowledgments both ways, and the audit trail.\n";
+        return 0;
+    }
+    common c;
+    if (int rc = parse("show", argc, argv, {"--data"}, c, err)) return rc;
+    if (c.positional.size() != 1) {
+        err << "edigw show: expected one transmission ID (see --help)\n";
+        return 2;
+    }
+    char* end = nullptr;
+    long long id = std::strtoll(c.positional[0].c_str(), &end, 10);
+    if (*end || id <= 0) {
+        err << "edigw show: '" << c.positional[0] << "' is not a transmission ID\n";
+        return 2;
+    }
+    auto st = open_store("show", c, err);
+    if (!st) return 2;
+    auto d = log::show_transmission(*st, id);
+    if (!d) {
+        err << "edigw show: no transmission " << id << '\n';
+        return 2;
+    }
+    auto const& t = d->t;
+    out << "transmission " << t.id << ": " << t.direction << " " << t.document << " " << (t.direction == "in" ? "from " : "to ")
+        << t.partner << " via " << t.transport << ", " << t.status << "\n"
+        << "  name " << (t.remote_name.empty() ? "-" : t.remote_name) << ", " << t.size << " bytes, sha256 " << t.sha256 << "\n"
+        << "  received " << t.received_at << (t.completed_at.empty() ? "" : ", completed " + t.completed_at) << "\n";
+    if (t.duplicate_of) out << "  duplicate of transmission " << t.duplicate_of << "\n";
+    if (t.reply_to) out << "  in reply to transmission " << t.reply_to << "\n";
+    if (!t.message.empty()) out << "  " << t.message << "\n";
+
+    auto raw = st->archived(t.sha256);
+    std::map<std::int64_t, std::vector<log::finding_row const*>> by_segment;
+    for (auto const& f : d->findings) by_segment[f.segment_index].push_back(&f);
+    if (raw) {
+        out << "\nraw X12 (findings marked under their place):\n";
+        auto doc = x12::document::parse(*raw);
+        for (auto const& s : doc.segments()) {
+            char head[32];
+            std::snprintf(head, sizeof head, "%6llu  ", static_cast<unsigned long long>(s.index()));
+            out << head << s.text() << '\n';
+            auto it = by_segment.find(static_cast<std::int64_t>(s.index()));
+            if (it == by_segment.end()) continue;
+            for (auto const* f : it->second) {
+                std::size_t col = f->byte_offset >= static_cast<std::int64_t>(s.offset())
+                                      ? static_cast<std::size_t>(f->byte_offset - static_cast<std::int64_t>(s.offset()))
+                                      : 0;
+                if (f->kind == "rule") col = 0;
+                if (col > s.text().size()) col = s.text().size();
+                out << "        " << std::string(col, ' ') << "^ " << f->severity << " [" << f->code << "] " << f->message
+                    << (f->ack_code.empty() ? "" : " (ack code " + f->ack_code + ")") << '\n';
+            }
+        }
+        for (auto const& f : d->findings)
+            if (f.segment_index == 0 && f.kind != "rule")
+                out << "        " << f.severity << " [" << f.code << "] " << f.message << '\n';
+    } else {
+        out << "\n(the raw bytes are no longer in the archive)\n";
+    }
+    if (!d->sets.empty()) {
+        out << "\nsets:\n";
+        for (auto const& s : d->sets) {
+            out << "  " << s.type << " " << s.control_number << " (group " << s.group_control_number << ", interchange "
+                << s.interchange_control_number << ")";
+            if (!s.document_number.empty()) out << " " << s.document_number;
+            out << ": " << s.status;
+            if (!s.decision.empty()) out << ", 855 BAK02 " << s.decision;
+            if (!s.reason.empty()) out << ", " << s.reason;
+            if (!s.ack_status.empty()) out << ", their ack " << s.ack_status;
+            out << '\n';
+            for (auto const& f : d->findings)
+                if (f.set_id == s.id && f.kind == "rule")
+                    out << "    " << f.severity << " [" << f.code << "] " << f.message << " (" << where(f) << ")\n";
+        }
+    }
+    if (!d->replies.empty()) {
+        out << "\nwe answered:\n";
+        for (auto const& r : d->replies) {
+            out << "  transmission " << r.id << ": " << r.document << ", " << r.status << ", " << r.size << " bytes\n";
+            if (auto bytes = st->archived(r.sha256)) {
+                std::string text = *bytes;
+                std::istringstream lines(text);
+                std::string line;
+                while (std::getline(lines, line)) out << "    " << line << '\n';
+            }
+        }
+    }
+    out << "\naudit trail:\n";
+    for (auto const& a : d->audit)
+        out << "  " << a.at << "  " << a.actor << ": " << a.entity << " " << a.entity_id << " " << a.action
+            << (a.old_value.empty() && a.new_value.empty() ? "" : " " + (a.old_value.empty() ? "-" : a.old_value) + " -> " + a.new_value)
+            << (a.detail.empty() ? "" : " (" + a.detail + ")") << '\n';
+    return 0;
+}
+
+int report_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv) || argc < 2 || std::string_view(argv[1]) != "rejected") {
+        (has_help(argc, argv) ? out : err)
+            << "usage: edigw report rejected [--partner ID] [--since DATE] [--format text|csv|html] [--data DIR]\n\n"
+               "The rejected-document report: for every rejected inbound document, the partner, file,\n"
+               "time, interchange/group/set control numbers, PO number, every reason (code, message,\n"
+               "segment position, element, offending value, the segment text) and what was sent back.\n"
+               "--format html writes one self-contained page.\n";
+        return has_help(argc, argv) ? 0 : 2;
+    }
+    common c;
+    c.format = "text";
+    if (int rc = parse("report", argc - 1, argv + 1, {"--data", "--partner", "--since", "--format"}, c, err)) return rc;
+    if (c.format != "text" && c.format != "csv" && c.format != "html") {
+        err << "edigw report: --format is text, csv or html\n";
+        return 2;
+    }
+    auto st = open_store("report", c, err);
+    if (!st) return 2;
+    auto rows = log::rejected_report(*st, c.partner, c.since);
+    if (c.format == "csv") {
+        out << "partner,file,received_at,transmission,interchange,group,set,type,po_number,code,message,segment,set_position,"
+               "element,value,segment_text,sent_back\n";
+        for (auto const& r : rows) {
+            std::string back;
+            for (auto const& b : r.sent_back) back += (back.empty() ? "" : "; ") + b;
+            auto line = [&](log::finding_row const* f) {
+                out << csv(r.partner) << ',' << csv(r.file) << ',' << r.received_at << ',' << r.transmission_id << ','
+                    << r.interchange << ',' << r.group << ',' << r.set_control << ',' << r.type << ',' << csv(r.po_number) << ','
+                    << (f ? f->code : r.reason) << ',' << csv(f ? f->message : std::string()) << ','
+                    << (f ? f->segment_tag : "") << ',' << (f ? f->set_position : 0) << ',' << (f ? f->element : 0) << ','
+                    << csv(f ? f->value : std::string()) << ',' << csv(f ? f->segment_text : std::string()) << ',' << csv(back)
+                    << '\n';
+            };
+            if (r.reasons.empty()) line(nullptr);
+            for (auto const& f : r.reasons) line(&f);
+        }
+        return 0;
+    }
+    if (c.format == "html") {
+        out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>edigw: rejected documents</title>\n"
+               "<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.4em}"
+               "table{border-collapse:collapse;width:100%;margin-bottom:1.5em}th,td{border:1px solid #ccc;padding:4px 8px;"
+               "text-align:left;vertical-align:top}th{background:#f3f3f3}.doc{background:#fff4f4}code,pre{font-family:ui-monospace,"
+               "monospace}pre{margin:0;white-space:pre-wrap}.muted{color:#777}</style></head><body>\n"
+            << "<h1>Rejected documents</h1>\n<p class=\"muted\">" << rows.size() << " document(s)"
+            << (c.partner.empty() ? "" : " from " + html(c.partner)) << (c.since.empty() ? "" : " since " + html(c.since))
+            << ", generated " << log::now_iso() << "</p>\n";
+        for (auto const& r : rows) {
+            out << "<table><tr class=\"doc\"><th colspan=\"5\">" << html(r.partner) << " &middot; " << html(r.type) << " "
+                << html(r.set_control) << (r.po_number.empty() ? "" : " &middot; PO " + html(r.po_number)) << " &middot; "
+                << html(r.file) << " &middot; received " << html(r.received_at) << " &middot; transmission "
+                << r.transmission_id << " &middot; interchange " << html(r.interchange) << ", group " << html(r.group)
+                << "</th></tr>\n<tr><th>reason</th><th>where</th><th>value</th><th>segment</th><th>ack code</th></tr>\n";
+            if (r.reasons.empty())
+                out << "<tr><td colspan=\"5\">" << html(r.reason) << "</td></tr>\n";
+            for (auto const& f : r.reasons)
+                out << "<tr><td><code>" << html(f.code) << "</code> " << html(f.message) << "</td><td>" << html(where(f))
+                    << "</td><td><code>" << html(f.value) << "</code></td><td><pre>" << html(f.segment_text) << "</pre></td><td>"
+                    << html(f.ack_code) << "</td></tr>\n";
+            out << "<tr><td colspan=\"5\" class=\"muted\">sent back: ";
+            for (std::size_t i = 0; i < r.sent_back.size(); ++i) out << (i ? ", " : "") << html(r.sent_back[i]);
+            if (r.sent_back.empty()) out << "nothing";
+            out << "</td></tr></table>\n";
+        }
+        out << "</body></html>\n";
+        return 0;
+    }
+    for (auto const& r : rows) {
+        out << r.partner << "  " << r.type << " " << r.set_control << (r.po_number.empty() ? "" : "  PO " + r.po_number) << "  "
+            << r.file << "  received " << r.received_at << "  (transmission " << r.transmission_id << ", interchange "
+            << r.interchange << ", group " << r.group << ")\n";
+        if (r.reasons.empty()) out << "    " << r.reason << '\n';
+        for (auto const& f : r.reasons) {
+            out << "    [" << f.code << "] " << f.message;
+            auto w = where(f);
+            if (!w.empty()) out << "  (" << w << ")";
+            if (!f.ack_code.empty()) out << "  ack code " << f.ack_code;
+            out << '\n';
+            if (!f.segment_text.empty()) out << "      " << f.segment_text << '\n';
+        }
+        out << "    sent back: ";
+        for (std::size_t i = 0; i < r.sent_back.size(); ++i) out << (i ? ", " : "") << r.sent_back[i];
+        out << (r.sent_back.empty() ? "nothing\n" : "\n");
+    }
+    if (rows.empty()) out << "no rejected documents\n";
+    return 0;
+}
+
+int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw kpi [--partner ID] [--since DATE] [--format text|json] [--data DIR]\n\n"
+               "Orders received, accepted, changed, rejected; exceptions per 1,000 orders; ack latency\n"
+               "(ours and theirs); order-to-855 cycle time; overdue acknowledgments.\n";
+        return 0;
+    }
+    common c;
+    c.format = "text";
+    if (int rc = parse("kpi", argc, argv, {"--data", "--partner", "--since", "--format"}, c, err)) return rc;
+    auto st = open_store("kpi", c, err);
+    if (!st) return 2;
+    auto k = log::compute_kpis(*st, c.partner, c.since);
+    if (c.format == "json") {
+        out << json::serialize(json::object{{"orders_received", k.orders_received},
+                                            {"orders_accepted", k.orders_accepted},
+                                            {"orders_changed", k.orders_changed},
+                                            {"orders_rejected", k.orders_rejected},
+                                            {"orders_duplicate", k.orders_duplicate},
+                                            {"exceptions_per_1000_orders", k.exceptions_per_1000},
+                                            {"our_ack_latency_seconds", k.our_ack_latency_s},
+                                            {"our_acks", k.our_acks},
+                                            {"their_ack_latency_seconds", k.their_ack_latency_s},
+                                            {"their_acks", k.their_acks},
+                                            {"order_to_855_seconds", k.order_to_855_s},
+                                            {"orders_with_855", k.orders_with_855},
+                                            {"overdue_acks", k.overdue_acks},
+                                            {"transmissions_in", k.transmissions_in},
+                                            {"transmissions_out", k.transmissions_out},
+                                            {"duplicates", k.duplicates}})
+            << '\n';
+        return 0;
+    }
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "orders received           %lld (accepted %lld, changed %lld, rejected %lld, duplicate %lld)\n"
+                  "exceptions per 1,000      %.1f\n"
+                  "our ack latency           %s\n"
+                  "their ack latency         %s\n"
+                  "order-to-855 cycle time   %s\n"
+                  "overdue acknowledgments   %lld\n"
+                  "transmissions             %lld in, %lld out, %lld duplicate\n",
+                  static_cast<long long>(k.orders_received), static_cast<long long>(k.orders_accepted),
+                  static_cast<long long>(k.orders_changed), static_cast<long long>(k.orders_rejected),
+                  static_cast<long long>(k.orders_duplicate), k.exceptions_per_1000,
+                  k.our_acks ? (std::to_string(k.our_ack_latency_s).substr(0, 6) + " s mean over " + std::to_string(k.our_acks)).c_str()
+                             : "n/a",
+                  k.their_acks ? (std::to_string(k.their_ack_latency_s).substr(0, 8) + " s mean over " + std::to_string(k.their_acks)).c_str()
+                               : "n/a (none received yet)",
+                  k.orders_with_855 ? (std::to_string(k.order_to_855_s).substr(0, 8) + " s mean").c_str() : "n/a (no 855 sent yet)",
+                  static_cast<long long>(k.overdue_acks), static_cast<long long>(k.transmissions_in),
+                  static_cast<long long>(k.transmissions_out), static_cast<long long>(k.duplicates));
+    out << buf;
+    return 0;
+}
+
+} // namespace edigw::cli

@@ -1,0 +1,128 @@
+#include "gateway/log/sqlite.hpp"
+
+namespace edigw::log::sql {
+
+bool connection::open(std::string const& path, bool create, std::string& err)
+{
+    sqlite3* raw = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) {
+        err = path + ": cannot open the database: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+        db_.reset();
+        return false;
+    }
+    // Writers from other processes wait (up to 30 s) instead of failing.
+    sqlite3_busy_timeout(raw, 30000);
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")) {
+        err = path + ": " + error_;
+        db_.reset();
+        return false;
+    }
+    return true;
+}
+
+bool connection::exec(std::string_view sql)
+{
+    char* msg = nullptr;
+    std::string text(sql);
+    int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &msg);
+    if (rc != SQLITE_OK) {
+        error_ = msg ? msg : sqlite3_errstr(rc);
+        sqlite3_free(msg);
+        return false;
+    }
+    return true;
+}
+
+statement::statement(connection& c, std::string_view sql) : c_(c)
+{
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(c.handle(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+        c.set_error(std::string(sqlite3_errmsg(c.handle())) + " in: " + std::string(sql.substr(0, 120)));
+        failed_ = true;
+    }
+    s_.reset(raw);
+}
+
+statement& statement::bind(int i, std::string_view v)
+{
+    if (s_) sqlite3_bind_text(s_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+statement& statement::bind(int i, std::int64_t v)
+{
+    if (s_) sqlite3_bind_int64(s_.get(), i, v);
+    return *this;
+}
+
+statement& statement::bind(int i, double v)
+{
+    if (s_) sqlite3_bind_double(s_.get(), i, v);
+    return *this;
+}
+
+statement& statement::bind_null(int i)
+{
+    if (s_) sqlite3_bind_null(s_.get(), i);
+    return *this;
+}
+
+bool statement::step()
+{
+    if (!s_) return false;
+    int rc = sqlite3_step(s_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) {
+        failed_ = true;
+        c_.set_error(sqlite3_errmsg(c_.handle()));
+    }
+    return false;
+}
+
+bool statement::run()
+{
+    while (step()) {
+    }
+    return !failed_;
+}
+
+void statement::reset()
+{
+    if (s_) {
+        sqlite3_reset(s_.get());
+        sqlite3_clear_bindings(s_.get());
+    }
+    failed_ = !s_;
+}
+
+std::string statement::text(int col) const
+{
+    auto const* p = reinterpret_cast<char const*>(sqlite3_column_text(s_.get(), col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_.get(), col))) : std::string();
+}
+
+std::int64_t statement::integer(int col) const { return sqlite3_column_int64(s_.get(), col); }
+double statement::real(int col) const { return sqlite3_column_double(s_.get(), col); }
+bool statement::is_null(int col) const { return sqlite3_column_type(s_.get(), col) == SQLITE_NULL; }
+
+transaction::transaction(connection& c) : c_(c) { began_ = c_.exec("BEGIN IMMEDIATE"); }
+
+transaction::~transaction()
+{
+    if (began_ && !done_) {
+        // Never throws; a failed rollback leaves the journal for SQLite's recovery.
+        sqlite3_exec(c_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+}
+
+bool transaction::commit()
+{
+    if (!began_ || done_) return false;
+    done_ = c_.exec("COMMIT");
+    return done_;
+}
+
+} // namespace edigw::log::sql

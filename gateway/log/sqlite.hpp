@@ -1,0 +1,97 @@
+// A thin RAII layer over the SQLite C API, in the manner of SQLiteCpp: every
+// handle is owned by a smart pointer with its deleter, a transaction rolls
+// back in its destructor unless committed, and nothing throws: calls return
+// false and the connection keeps the message (`last_error()`).
+//
+// Threading: a connection and its statements belong to one thread at a time
+// (SQLite's "multi-thread" mode). Several processes may open the same file:
+// WAL lets readers run beside the one writer, and a busy timeout makes
+// writers queue instead of failing.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace edigw::log::sql {
+
+struct db_closer {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct stmt_finalizer {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+
+class connection {
+public:
+    // Opens (creating when asked) the database file: WAL, foreign keys on,
+    // a busy timeout. False and a message when that fails.
+    [[nodiscard]] bool open(std::string const& path, bool create, std::string& err);
+
+    [[nodiscard]] bool exec(std::string_view sql);
+    sqlite3* handle() const noexcept { return db_.get(); }
+    std::string const& last_error() const noexcept { return error_; }
+    void set_error(std::string e) { error_ = std::move(e); }
+    std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
+    int changes() const noexcept { return sqlite3_changes(db_.get()); }
+
+private:
+    std::unique_ptr<sqlite3, db_closer> db_;
+    std::string error_;
+};
+
+class statement {
+public:
+    statement(connection& c, std::string_view sql);
+    bool ok() const noexcept { return s_ != nullptr; }
+
+    statement& bind(int i, std::string_view v);
+    statement& bind(int i, char const* v) { return bind(i, std::string_view(v)); }
+    statement& bind(int i, std::int64_t v);
+    statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+    statement& bind(int i, std::uint64_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+    statement& bind(int i, std::uint32_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+    statement& bind(int i, double v);
+    statement& bind_null(int i);
+    // Binds an empty string as NULL (optional text columns).
+    statement& bind_opt(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+
+    // true: a row is ready; false: done or an error (see failed()).
+    bool step();
+    // Runs to completion; false on error.
+    [[nodiscard]] bool run();
+    void reset();
+    bool failed() const noexcept { return failed_; }
+
+    std::string text(int col) const;
+    std::int64_t integer(int col) const;
+    double real(int col) const;
+    bool is_null(int col) const;
+
+private:
+    connection& c_;
+    std::unique_ptr<sqlite3_stmt, stmt_finalizer> s_;
+    bool failed_ = false;
+};
+
+// BEGIN IMMEDIATE (the write lock up front, so two writers never deadlock
+// upgrading a read lock) ... COMMIT; rolls back when destroyed uncommitted.
+class transaction {
+public:
+    explicit transaction(connection& c);
+    ~transaction();
+    transaction(transaction const&) = delete;
+    transaction& operator=(transaction const&) = delete;
+    bool began() const noexcept { return began_; }
+    [[nodiscard]] bool commit();
+
+private:
+    connection& c_;
+    bool began_ = false, done_ = false;
+};
+
+} // namespace edigw::log::sql

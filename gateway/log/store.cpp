@@ -1,0 +1,344 @@
+#include "gateway/log/store.hpp"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace edigw::log {
+
+namespace fs = std::filesystem;
+
+std::vector<migration> const& migrations()
+{
+    static std::vector<migration> const list = {
+        {1, R"sql(
+CREATE TABLE transmissions(
+  id INTEGER PRIMARY KEY,
+  partner TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  transport TEXT NOT NULL,
+  remote_name TEXT,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  completed_at TEXT,
+  status TEXT NOT NULL,
+  document TEXT,
+  duplicate_of INTEGER REFERENCES transmissions(id),
+  reply_to INTEGER REFERENCES transmissions(id),
+  message TEXT
+);
+CREATE INDEX transmissions_partner_time ON transmissions(partner, received_at);
+CREATE INDEX transmissions_sha ON transmissions(partner, direction, sha256);
+CREATE INDEX transmissions_reply ON transmissions(reply_to);
+
+CREATE TABLE interchanges(
+  id INTEGER PRIMARY KEY,
+  transmission_id INTEGER NOT NULL REFERENCES transmissions(id),
+  partner TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  control_number TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  receiver TEXT NOT NULL,
+  version TEXT,
+  test INTEGER NOT NULL DEFAULT 0,
+  date TEXT,
+  time TEXT,
+  status TEXT NOT NULL,
+  ta1_sent_status TEXT,
+  ta1_sent_note TEXT,
+  ta1_received_status TEXT,
+  ta1_received_note TEXT,
+  ta1_received_at TEXT
+);
+CREATE INDEX interchanges_duplicate ON interchanges(partner, direction, sender, control_number);
+CREATE INDEX interchanges_transmission ON interchanges(transmission_id);
+
+CREATE TABLE groups(
+  id INTEGER PRIMARY KEY,
+  interchange_id INTEGER NOT NULL REFERENCES interchanges(id),
+  partner TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  functional_id TEXT,
+  control_number TEXT NOT NULL,
+  version TEXT,
+  status TEXT,
+  declared_sets INTEGER,
+  received_sets INTEGER,
+  accepted_sets INTEGER,
+  ack_expected INTEGER NOT NULL DEFAULT 0,
+  ack_due_at TEXT,
+  ack_received_at TEXT,
+  ack_transmission_id INTEGER REFERENCES transmissions(id)
+);
+CREATE INDEX groups_lookup ON groups(partner, direction, control_number);
+CREATE INDEX groups_interchange ON groups(interchange_id);
+
+CREATE TABLE sets(
+  id INTEGER PRIMARY KEY,
+  group_id INTEGER NOT NULL REFERENCES groups(id),
+  partner TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  type TEXT NOT NULL,
+  control_number TEXT NOT NULL,
+  document_number TEXT,
+  fingerprint TEXT,
+  status TEXT NOT NULL,
+  syntax_status TEXT,
+  decision TEXT,
+  reason TEXT,
+  received_at TEXT NOT NULL,
+  ack_status TEXT,
+  byte_offset INTEGER
+);
+CREATE INDEX sets_document ON sets(partner, direction, type, document_number);
+CREATE INDEX sets_control ON sets(partner, direction, control_number);
+CREATE INDEX sets_group ON sets(group_id);
+
+CREATE TABLE findings(
+  id INTEGER PRIMARY KEY,
+  transmission_id INTEGER NOT NULL REFERENCES transmissions(id),
+  set_id INTEGER REFERENCES sets(id),
+  kind TEXT NOT NULL,
+  code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  message TEXT NOT NULL,
+  ack_code TEXT,
+  byte_offset INTEGER,
+  line INTEGER,
+  col INTEGER,
+  segment_index INTEGER,
+  set_position INTEGER,
+  segment_tag TEXT,
+  element INTEGER,
+  component INTEGER,
+  value TEXT,
+  segment_text TEXT
+);
+CREATE INDEX findings_set ON findings(set_id);
+CREATE INDEX findings_transmission ON findings(transmission_id);
+
+CREATE TABLE control_numbers(
+  partner TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (partner, kind)
+);
+
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id INTEGER,
+  action TEXT NOT NULL,
+  old_value TEXT,
+  new_value TEXT,
+  detail TEXT
+);
+CREATE INDEX audit_entity ON audit(entity, entity_id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+)sql"},
+        // 2: acknowledgments partners send us, matched to what we sent; the
+        // archive's retention; the index behind the rejected-document report.
+        {2, R"sql(
+CREATE TABLE acks_received(
+  id INTEGER PRIMARY KEY,
+  transmission_id INTEGER NOT NULL REFERENCES transmissions(id),
+  partner TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  for_control_number TEXT NOT NULL,
+  status TEXT NOT NULL,
+  codes TEXT,
+  matched_interchange_id INTEGER REFERENCES interchanges(id),
+  matched_group_id INTEGER REFERENCES groups(id),
+  received_at TEXT NOT NULL
+);
+CREATE INDEX acks_received_partner ON acks_received(partner, received_at);
+ALTER TABLE transmissions ADD COLUMN purged_at TEXT;
+CREATE INDEX sets_report ON sets(direction, status, received_at);
+)sql"},
+    };
+    return list;
+}
+
+fs::path default_data_dir()
+{
+    if (char const* env = std::getenv("EDIGW_DATA"); env && *env) return env;
+    return "var";
+}
+
+std::string now_iso()
+{
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char b[40];
+    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03dZ", b, static_cast<int>(ms));
+    return out;
+}
+
+std::string sha256_hex(std::string_view bytes)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+    static char const hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(len * 2);
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+std::unique_ptr<store> store::open(fs::path const& data_dir, std::string& err)
+{
+    auto s = std::unique_ptr<store>(new store());
+    s->dir_ = data_dir;
+    std::error_code ec;
+    fs::create_directories(data_dir / "archive", ec);
+    if (ec) {
+        err = data_dir.string() + ": cannot create the data directory: " + ec.message();
+        return nullptr;
+    }
+    if (!s->db_.open(s->database_path().string(), true, err)) return nullptr;
+
+    auto& db = s->db_;
+    sql::transaction tx(db);
+    if (!tx.began()) {
+        err = s->database_path().string() + ": " + db.last_error();
+        return nullptr;
+    }
+    int current = 0;
+    {
+        sql::statement st(db, "PRAGMA user_version");
+        if (st.step()) current = static_cast<int>(st.integer(0));
+    }
+    int const latest = migrations().back().version;
+    if (current > latest) {
+        err = s->database_path().string() + ": the database is at schema version " + std::to_string(current)
+              + ", newer than this edigw understands (" + std::to_string(latest) + "); use a newer edigw";
+        return nullptr;
+    }
+    for (auto const& m : migrations()) {
+        if (m.version <= current) continue;
+        if (!db.exec(m.sql) || !db.exec("PRAGMA user_version = " + std::to_string(m.version))) {
+            err = s->database_path().string() + ": migration to schema version " + std::to_string(m.version)
+                  + " failed: " + db.last_error();
+            return nullptr;
+        }
+        current = m.version;
+    }
+    if (!tx.commit()) {
+        err = s->database_path().string() + ": " + db.last_error();
+        return nullptr;
+    }
+    s->version_ = current;
+    return s;
+}
+
+fs::path store::archive_path(std::string_view sha) const
+{
+    return dir_ / "archive" / std::string(sha.substr(0, 2)) / std::string(sha);
+}
+
+namespace {
+
+bool fsync_path(fs::path const& p, bool directory)
+{
+    int fd = ::open(p.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
+{
+    sha = sha256_hex(bytes);
+    fs::path target = archive_path(sha);
+    std::error_code ec;
+    if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return true; // content-addressed: already there
+    fs::create_directories(target.parent_path(), ec);
+    fs::path tmp = target;
+    tmp += ".tmp." + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        err = tmp.string() + ": " + std::strerror(errno);
+        return false;
+    }
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            err = tmp.string() + ": " + std::strerror(errno);
+            ::close(fd);
+            fs::remove(tmp, ec);
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        err = tmp.string() + ": cannot flush to disk: " + std::strerror(errno);
+        fs::remove(tmp, ec);
+        return false;
+    }
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        err = target.string() + ": " + ec.message();
+        return false;
+    }
+    fsync_path(target.parent_path(), true);
+    return true;
+}
+
+std::optional<std::string> store::archived(std::string_view sha) const
+{
+    std::ifstream in(archive_path(sha), std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::optional<std::uint64_t> store::next_control_number(std::string_view partner, std::string_view kind)
+{
+    // One statement: insert at 1 or step the last one, wrapping after 999999999.
+    sql::statement st(db_, "INSERT INTO control_numbers(partner, kind, last) VALUES (?1, ?2, 1) "
+                           "ON CONFLICT(partner, kind) DO UPDATE SET last = CASE WHEN last >= 999999999 THEN 1 ELSE last + 1 END "
+                           "RETURNING last");
+    st.bind(1, partner).bind(2, kind);
+    if (!st.step()) return std::nullopt;
+    auto v = static_cast<std::uint64_t>(st.integer(0));
+    st.run();
+    return v;
+}
+
+bool store::audit(std::string_view actor, std::string_view entity, std::int64_t entity_id, std::string_view action,
+                  std::string_view old_value, std::string_view new_value, std::string_view detail)
+{
+    sql::statement st(db_, "INSERT INTO audit(at, actor, entity, entity_id, action, old_value, new_value, detail) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, now_iso()).bind(2, actor).bind(3, entity).bind(4, entity_id).bind(5, action);
+    st.bind_opt(6, old_value).bind_opt(7, new_value).bind_opt(8, detail);
+    return st.run();
+}
+
+} // namespace edigw::log

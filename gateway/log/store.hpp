@@ -1,0 +1,79 @@
+// The transmission log: one SQLite database (edigw.db) and a content-addressed
+// archive of raw bytes (archive/ab/abcdef...) under a data directory.
+//
+// What it keeps, per partner: transmissions (direction, transport, remote
+// name, size, SHA-256, times, status), their interchanges, groups and
+// transaction sets (with every finding), the acknowledgments expected,
+// sent and received, the outbound control-number sequences, and an
+// append-only audit trail of every state change.
+//
+// The schema is created and upgraded by numbered migrations when the store is
+// opened (PRAGMA user_version); a database newer than this program is refused.
+//
+// Threading: a store is one SQLite connection, used by one thread at a time;
+// blocking work, so the service calls it from its thread pool, never from an
+// I/O thread. Several processes may open the same data directory at once.
+#pragma once
+
+#include "gateway/log/sqlite.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edigw::log {
+
+inline constexpr int schema_version = 2;
+
+// $EDIGW_DATA, else ./var.
+std::filesystem::path default_data_dir();
+// "2026-11-27T07:05:12.123Z" (UTC, milliseconds; sorts as text).
+std::string now_iso();
+// Lower-case hex SHA-256 (OpenSSL).
+std::string sha256_hex(std::string_view bytes);
+
+class store {
+public:
+    // Opens the store in `data_dir` (created when missing), migrating the
+    // schema. Null and a message when that cannot be done.
+    static std::unique_ptr<store> open(std::filesystem::path const& data_dir, std::string& err);
+
+    sql::connection& db() noexcept { return db_; }
+    std::filesystem::path const& data_dir() const noexcept { return dir_; }
+    std::filesystem::path database_path() const { return dir_ / "edigw.db"; }
+
+    // Writes `bytes` to the archive under their SHA-256, durably (written to a
+    // temporary name, fsynced, renamed, the directory fsynced). Idempotent.
+    [[nodiscard]] bool archive(std::string_view bytes, std::string& sha256, std::string& err);
+    std::optional<std::string> archived(std::string_view sha256) const;
+    std::filesystem::path archive_path(std::string_view sha256) const;
+
+    // The next control number of `kind` ("isa", "gs", "st") for a partner:
+    // taken in the caller's transaction (or its own), never reused, wrapping
+    // from 999999999 to 1. Empty on a database error.
+    std::optional<std::uint64_t> next_control_number(std::string_view partner, std::string_view kind);
+
+    // Appends to the audit trail (which refuses updates and deletes).
+    [[nodiscard]] bool audit(std::string_view actor, std::string_view entity, std::int64_t entity_id, std::string_view action,
+                             std::string_view old_value = {}, std::string_view new_value = {}, std::string_view detail = {});
+
+    int version() const noexcept { return version_; }
+
+private:
+    sql::connection db_;
+    std::filesystem::path dir_;
+    int version_ = 0;
+};
+
+// The migrations, exposed so tests can build an older database.
+struct migration {
+    int version;
+    char const* sql;
+};
+std::vector<migration> const& migrations();
+
+} // namespace edigw::log
