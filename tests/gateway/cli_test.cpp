@@ -264,3 +264,64 @@ TEST_CASE("a PO number repeated within one file is a duplicate (until the log re
     CHECK(sets[1].at("business").at("outcomes").at(0).at("code") == "duplicate-po");
     CHECK(sets[2].at("business").at("action") == "ignore"); // BEG01 07: a duplicate copy, recognised
 }
+
+TEST_CASE("edigw receive, log, show, report rejected and kpi on one data directory", "[cli][log]")
+{
+    auto data = fs::temp_directory_path() / ("edigw-cli-log-" + std::to_string(::getpid()));
+    fs::remove_all(data);
+    std::string const d = " --data '" + data.string() + "' --partners '" + partners_dir() + "'";
+    std::string const dd = " --data '" + data.string() + "'";
+    auto r1 = run("receive '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received 2024-03-15" + d);
+    CHECK(r1.code == 0);
+    CHECK(r1.out.find("transmission 1 ") != std::string::npos);
+    CHECK(r1.out.find("processed") != std::string::npos);
+    CHECK(r1.out.find("999 -> ") != std::string::npos);
+    auto r2 = run("receive '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-bad-date.x12' --received 2024-03-15" + d);
+    CHECK(r2.code == 1);
+    auto r3 = run("receive '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received 2024-03-15" + d);
+    CHECK(r3.code == 0);
+    CHECK(r3.out.find("duplicate of transmission 1") != std::string::npos);
+
+    auto table = run("log" + dd);
+    CHECK(table.code == 0);
+    CHECK(table.out.find("duplicate") != std::string::npos);
+    auto j = run("log --format json --direction in" + dd);
+    auto rows = boost::json::parse(j.out).as_array();
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].at("status") == "duplicate"); // newest first
+    CHECK(rows[2].at("status") == "processed");
+    auto c = run("log --format csv --status rejected" + dd); // PO-7001 again (duplicate) and PO-7002 (syntax)
+    CHECK(std::count(c.out.begin(), c.out.end(), '\n') == 2); // header + one row
+    CHECK(run("log --direction sideways" + dd).code == 2);
+
+    auto partial_id = std::to_string(rows[1].at("id").as_int64());
+    auto s = run("show " + partial_id + dd);
+    CHECK(s.code == 0);
+    CHECK(s.out.find("^ error [element_invalid_date]") != std::string::npos);
+    CHECK(s.out.find("we answered:") != std::string::npos);
+    CHECK(s.out.find("IK4*5*373*8*20240231~") != std::string::npos);
+    CHECK(s.out.find("audit trail:") != std::string::npos);
+    CHECK(run("show 999" + dd).code == 2);
+
+    auto rep = run("report rejected" + dd);
+    CHECK(rep.code == 0);
+    CHECK(rep.out.find("PO PO-7002") != std::string::npos);
+    CHECK(rep.out.find("BEG*00*SA*PO-7002**20240231") != std::string::npos);
+    CHECK(rep.out.find("sent back: TA1") != std::string::npos);
+    auto html = run("report rejected --format html --partner buyerco" + dd);
+    CHECK(html.out.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(html.out.find("PO-7002") != std::string::npos);
+    CHECK(html.out.find("</html>") != std::string::npos);
+    auto csvr = run("report rejected --format csv" + dd);
+    CHECK(csvr.out.find("element_invalid_date") != std::string::npos);
+    CHECK(run("report" + dd).code == 2);
+
+    auto k = run("kpi --format json" + dd);
+    auto kv = boost::json::parse(k.out);
+    CHECK(kv.at("orders_received") == 3);
+    CHECK(kv.at("orders_rejected") == 2);
+    CHECK(kv.at("duplicates") == 1);
+    CHECK(kv.at("our_acks") == 2);
+    CHECK(run("kpi" + dd).out.find("exceptions per 1,000") != std::string::npos);
+    fs::remove_all(data);
+}
