@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -167,9 +168,12 @@ bool uses_999(partners::profile const* p, std::string const& gs08)
 
 pipeline::order_result const* order_of(pipeline::analysis const& an, std::size_t i, std::size_t g, std::size_t s)
 {
-    for (auto const& o : an.orders)
-        if (o.interchange == i && o.group == g && o.set == s) return &o;
-    return nullptr;
+    // Orders are in file order: find by binary search rather than a scan per set.
+    auto it = std::lower_bound(an.orders.begin(), an.orders.end(), std::make_tuple(i, g, s),
+                               [](pipeline::order_result const& o, std::tuple<std::size_t, std::size_t, std::size_t> const& k) {
+                                   return std::make_tuple(o.interchange, o.group, o.set) < k;
+                               });
+    return it != an.orders.end() && it->interchange == i && it->group == g && it->set == s ? &*it : nullptr;
 }
 
 json::value outcome_json(partners::rule_outcome const& r)

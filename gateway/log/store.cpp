@@ -321,9 +321,9 @@ std::optional<std::string> store::archived(std::string_view sha) const
 std::optional<std::uint64_t> store::next_control_number(std::string_view partner, std::string_view kind)
 {
     // One statement: insert at 1 or step the last one, wrapping after 999999999.
-    sql::statement st(db_, "INSERT INTO control_numbers(partner, kind, last) VALUES (?1, ?2, 1) "
-                           "ON CONFLICT(partner, kind) DO UPDATE SET last = CASE WHEN last >= 999999999 THEN 1 ELSE last + 1 END "
-                           "RETURNING last");
+    auto& st = cached("INSERT INTO control_numbers(partner, kind, last) VALUES (?1, ?2, 1) "
+                      "ON CONFLICT(partner, kind) DO UPDATE SET last = CASE WHEN last >= 999999999 THEN 1 ELSE last + 1 END "
+                      "RETURNING last");
     st.bind(1, partner).bind(2, kind);
     if (!st.step()) return std::nullopt;
     auto v = static_cast<std::uint64_t>(st.integer(0));
@@ -331,11 +331,19 @@ std::optional<std::uint64_t> store::next_control_number(std::string_view partner
     return v;
 }
 
+sql::statement& store::cached(std::string_view sql)
+{
+    auto& slot = cache_[std::string(sql)];
+    if (!slot) slot = std::make_unique<sql::statement>(db_, sql);
+    slot->reset();
+    return *slot;
+}
+
 bool store::audit(std::string_view actor, std::string_view entity, std::int64_t entity_id, std::string_view action,
                   std::string_view old_value, std::string_view new_value, std::string_view detail)
 {
-    sql::statement st(db_, "INSERT INTO audit(at, actor, entity, entity_id, action, old_value, new_value, detail) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    auto& st = cached("INSERT INTO audit(at, actor, entity, entity_id, action, old_value, new_value, detail) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, now_iso()).bind(2, actor).bind(3, entity).bind(4, entity_id).bind(5, action);
     st.bind_opt(6, old_value).bind_opt(7, new_value).bind_opt(8, detail);
     return st.run();

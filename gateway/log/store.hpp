@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace edigw::log {
@@ -63,8 +64,13 @@ public:
 
     int version() const noexcept { return version_; }
 
+    // A prepared statement kept for the life of the store, reset and ready to
+    // bind: statements run per set or per order are prepared once, not per call.
+    sql::statement& cached(std::string_view sql);
+
 private:
     sql::connection db_;
+    std::unordered_map<std::string, std::unique_ptr<sql::statement>> cache_;
     std::filesystem::path dir_;
     int version_ = 0;
 };

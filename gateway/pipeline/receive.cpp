@@ -338,10 +338,12 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     io.build_acks = false;
     io.known_po = [&](partners::profile const* p, std::string_view po) {
         if (!p) return false;
-        statement q(db, "SELECT 1 FROM sets WHERE partner = ? AND direction = 'in' AND type = '850' AND document_number = ? "
-                        "AND status IN ('accepted', 'changed', 'cancelled') AND received_at >= ? LIMIT 1");
+        auto& q = st.cached("SELECT 1 FROM sets WHERE partner = ? AND direction = 'in' AND type = '850' AND document_number = ? "
+                            "AND status IN ('accepted', 'changed', 'cancelled') AND received_at >= ? LIMIT 1");
         q.bind(1, p->id).bind(2, po).bind(3, iso_days_ago(p->rules.duplicate_window_days));
-        return q.step();
+        bool hit = q.step();
+        q.reset();
+        return hit;
     };
     io.known_interchange = [&](partners::profile const* p, x12::interchange_summary const& ic) {
         statement q(db, "SELECT 1 FROM interchanges WHERE partner = ? AND direction = 'in' AND sender = ? "
@@ -408,6 +410,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (!rec.diagnostic(tx_id, 0, "envelope", d)) fail("recording a finding");
 
     std::size_t accepted_orders = 0, rejected_orders = 0, rejected_sets = 0;
+    std::map<std::tuple<std::size_t, std::size_t, std::size_t>, order_result const*> order_at;
+    for (auto const& o : an.orders) order_at[{o.interchange, o.group, o.set}] = &o;
     for (std::size_t i = 0; ok && i < an.interchanges.size(); ++i) {
         auto const& ic = an.interchanges[i];
         auto const& res = an.results[i];
@@ -444,9 +448,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                 auto const& set = grp.sets[s];
                 ++r.sets;
                 bool const syntax_ok = (is999 ? set.accepted_999() : set.accepted_997()) && gstatus != "R";
-                order_result const* ord = nullptr;
-                for (auto const& o : an.orders)
-                    if (o.interchange == i && o.group == g && o.set == s) ord = &o;
+                auto oit = order_at.find({i, g, s});
+                order_result const* ord = oit == order_at.end() ? nullptr : oit->second;
                 std::string status, decision, reason, number;
                 if (fa) status = "read";
                 else if (duplicate_set.count({i, g, s})) status = "duplicate", reason = "same GS06, ST02 and content as before";
