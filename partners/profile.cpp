@@ -389,6 +389,12 @@ bool load_profile(fs::path const& file, profile& out, profile_error& err)
         out.tightenings.push_back(std::move(tt));
     }
 
+    if (auto const* t = top.table("log")) {
+        table_reader r(*t, "log", err, fname);
+        r.integer("retention_days", out.retention_days, 1, 36500);
+        if (!r.done()) return false;
+    }
+
     if (auto const* t = top.table("templates")) {
         table_reader r(*t, "templates", err, fname);
         for (std::string doc : {"855", "856", "810", "997", "999"}) {

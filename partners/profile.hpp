@@ -84,6 +84,7 @@ struct profile {
     std::optional<as2_settings> as2;
     std::optional<folder_settings> folder;
     std::string sscc_company_prefix;  // GS1 company prefix for generated SSCC-18s
+    std::uint32_t retention_days = 730; // raw bytes kept in the archive this long ([log] retention_days)
     catalog products;                  // from the catalog file, when one is named
     inventory stock;                   // from the inventory file, when one is named
 

@@ -34,6 +34,7 @@ constexpr char const* usage_text =
     "  show ID           one transmission: raw X12 with findings, sets, acks both ways, audit trail\n"
     "  report rejected   the rejected-document report (text, csv, html)\n"
     "  kpi               orders, exceptions per 1,000, ack latency, cycle time, overdue acks\n"
+    "  prune             apply each partner's archive retention\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -335,6 +336,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (cmd == "show") return show_command(argc - 1, argv + 1, out, err);
     if (cmd == "report") return report_command(argc - 1, argv + 1, out, err);
     if (cmd == "kpi") return kpi_command(argc - 1, argv + 1, out, err);
+    if (cmd == "prune") return prune_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -475,6 +476,49 @@ int report_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         out << (r.sent_back.empty() ? "nothing\n" : "\n");
     }
     if (rows.empty()) out << "no rejected documents\n";
+    return 0;
+}
+
+int prune_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw prune [--partner ID] [--dry-run] [--data DIR] [--partners DIR]\n\n"
+               "Applies each partner's [log] retention_days to the archive: raw bytes older than that\n"
+               "are removed (unless a newer transmission has the same bytes); the log keeps the\n"
+               "records, marked purged, and the audit trail says so.\n";
+        return 0;
+    }
+    common c;
+    bool dry = false; // a flag: taken out before the options that take values
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--dry-run") {
+            dry = true;
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
+    if (int rc = parse("prune", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner"}, c, err)) return rc;
+    std::vector<partners::profile> all;
+    partners::profile const* forced = nullptr;
+    if (int rc = load_partners("prune", c, all, forced, err)) return rc;
+    auto st = open_store("prune", c, err);
+    if (!st) return 2;
+    for (auto const& p : all) {
+        if (forced && forced != &p) continue;
+        auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(24) * p.retention_days);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char before[32];
+        std::strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+        auto n = log::prune_archive(*st, p.id, before, dry);
+        if (n < 0) {
+            err << "edigw prune: " << st->db().last_error() << '\n';
+            return 2;
+        }
+        out << p.id << ": " << n << " transmission(s) older than " << p.retention_days << " days "
+            << (dry ? "would be" : "were") << " purged from the archive\n";
+    }
     return 0;
 }
 

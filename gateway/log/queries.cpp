@@ -286,4 +286,32 @@ std::vector<overdue_row> overdue_acks(store& st, std::string const& partner)
     return out;
 }
 
+std::int64_t prune_archive(store& st, std::string const& partner, std::string const& before, bool dry_run)
+{
+    sql::transaction tx(st.db());
+    if (!tx.began()) return -1;
+    statement q(st.db(), "SELECT t.id, t.sha256 FROM transmissions t WHERE t.partner = ?1 AND t.received_at < ?2 "
+                         "AND t.purged_at IS NULL AND NOT EXISTS (SELECT 1 FROM transmissions n WHERE n.sha256 = t.sha256 "
+                         "AND n.received_at >= ?2)");
+    q.bind(1, partner).bind(2, before);
+    std::vector<std::pair<std::int64_t, std::string>> victims;
+    while (q.step()) victims.emplace_back(q.integer(0), q.text(1));
+    if (q.failed()) return -1;
+    if (dry_run) return static_cast<std::int64_t>(victims.size());
+    std::string const now = now_iso();
+    for (auto const& [id, sha] : victims) {
+        statement u(st.db(), "UPDATE transmissions SET purged_at = ? WHERE id = ?");
+        u.bind(1, now).bind(2, id);
+        if (!u.run() || !st.audit("edigw prune", "transmission", id, "purged", "archived", "purged",
+                                  "raw bytes removed by the partner's retention")) return -1;
+    }
+    if (!tx.commit()) return -1;
+    // Files go after the commit: a crash in between leaves bytes with a
+    // purged record (removed next time), never a record without its bytes
+    // that claims to have them.
+    std::error_code ec;
+    for (auto const& v : victims) std::filesystem::remove(st.archive_path(v.second), ec);
+    return static_cast<std::int64_t>(victims.size());
+}
+
 } // namespace edigw::log

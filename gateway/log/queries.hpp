@@ -84,4 +84,10 @@ struct overdue_row {
 };
 std::vector<overdue_row> overdue_acks(store& st, std::string const& partner);
 
+// Retention: removes from the archive the raw bytes of a partner's
+// transmissions received before `before` (ISO), unless a later transmission
+// still refers to the same bytes; their records stay, marked purged_at.
+// Returns how many transmissions were purged; -1 on a database error.
+std::int64_t prune_archive(store& st, std::string const& partner, std::string const& before, bool dry_run);
+
 } // namespace edigw::log

@@ -391,3 +391,58 @@ TEST_CASE("a crash between receipt and commit leaves nothing half-recorded and l
     CHECK(count(*st, "SELECT count(*) FROM sets WHERE direction = 'in'") == 2);
     CHECK(files_in(outbox) == 2);
 }
+
+TEST_CASE("retention purges old raw bytes, keeps the records and bytes still referenced", "[log]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    auto a = receive(*st, order("000000601", "601", "0001", "PO-A"));
+    auto b = receive(*st, order("000000602", "602", "0001", "PO-B"));
+    // a is two years old; b is new.
+    REQUIRE(st->db().exec("UPDATE transmissions SET received_at = '2024-01-01T00:00:00.000Z' WHERE id = "
+                          + std::to_string(a.transmission_id)));
+    auto sha_a = one_text(*st, "SELECT sha256 FROM transmissions WHERE id = " + std::to_string(a.transmission_id));
+    auto sha_b = one_text(*st, "SELECT sha256 FROM transmissions WHERE id = " + std::to_string(b.transmission_id));
+    CHECK(log::prune_archive(*st, "buyerco", "2025-01-01T00:00:00.000Z", true) == 1); // dry run
+    CHECK(fs::exists(st->archive_path(sha_a)));
+    CHECK(log::prune_archive(*st, "buyerco", "2025-01-01T00:00:00.000Z", false) == 1);
+    CHECK_FALSE(fs::exists(st->archive_path(sha_a)));
+    CHECK(fs::exists(st->archive_path(sha_b)));
+    CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE purged_at IS NOT NULL") == 1);
+    CHECK(count(*st, "SELECT count(*) FROM sets WHERE document_number = 'PO-A'") == 1); // the record stays
+    CHECK(count(*st, "SELECT count(*) FROM audit WHERE action = 'purged'") == 1);
+    CHECK(log::prune_archive(*st, "buyerco", "2025-01-01T00:00:00.000Z", false) == 0); // idempotent
+}
+
+TEST_CASE("concurrent edigw receive commands on one data directory are safe", "[log][crash]")
+{
+    temp_dir d;
+    fs::path data = d.path / "data";
+    constexpr int n = 6;
+    for (int i = 0; i < n; ++i)
+        std::ofstream(d.path / ("f" + std::to_string(i) + ".x12"))
+            << order("00000070" + std::to_string(i), std::to_string(700 + i), "0001", "PO-C" + std::to_string(i));
+    std::vector<pid_t> kids;
+    for (int i = 0; i < n; ++i) {
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            std::string f = (d.path / ("f" + std::to_string(i) + ".x12")).string();
+            std::string dataarg = data.string();
+            ::execl(EDIGW_BINARY, EDIGW_BINARY, "receive", f.c_str(), "--data", dataarg.c_str(), "--partners",
+                    EDIGW_SOURCE_DIR "/partners", "--received", "2024-03-15", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        kids.push_back(pid);
+    }
+    for (auto pid : kids) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    }
+    auto st = open(data);
+    CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE direction = 'in' AND status = 'processed'") == n);
+    CHECK(count(*st, "SELECT count(DISTINCT control_number) FROM interchanges WHERE direction = 'out'") == n);
+    CHECK(count(*st, "SELECT count(*) FROM interchanges WHERE direction = 'out'") == n);
+    CHECK(count(*st, "SELECT last FROM control_numbers WHERE partner = 'buyerco' AND kind = 'isa'") == n);
+}
