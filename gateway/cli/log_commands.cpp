@@ -291,8 +291,8 @@ int log_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 int show_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
-        out << "usage: edigw show ID [--data DIR]\n\n"
-               "Everything about one transmission: its record, the raw X12 segment by segment with\n"
+        out << "usage: edigw show ID|DOCUMENT-NUMBER [--data DIR]\n\n"
+               "Everything about one transmission (or the latest one holding a PO, shipment or invoice number): its record, the raw X12 segment by segment with\n"
                "every finding marked under its position, the sets with their status and 855 decision,\n"
                "the acknowledgments both ways, and the audit trail.\n";
         return 0;
@@ -303,14 +303,22 @@ int show_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         err << "edigw show: expected one transmission ID (see --help)\n";
         return 2;
     }
+    auto st = open_store("show", c, err);
+    if (!st) return 2;
     char* end = nullptr;
     long long id = std::strtoll(c.positional[0].c_str(), &end, 10);
     if (*end || id <= 0) {
-        err << "edigw show: '" << c.positional[0] << "' is not a transmission ID\n";
-        return 2;
+        // Not a number: a document number (PO, shipment, invoice); its latest transmission.
+        log::sql::statement q(st->db(), "SELECT i.transmission_id FROM sets s JOIN groups g ON s.group_id = g.id "
+                                        "JOIN interchanges i ON g.interchange_id = i.id WHERE s.document_number = ? "
+                                        "ORDER BY s.id DESC LIMIT 1");
+        q.bind(1, c.positional[0]);
+        if (!q.step()) {
+            err << "edigw show: no transmission " << c.positional[0] << " and no document with that number\n";
+            return 2;
+        }
+        id = q.integer(0);
     }
-    auto st = open_store("show", c, err);
-    if (!st) return 2;
     auto d = log::show_transmission(*st, id);
     if (!d) {
         err << "edigw show: no transmission " << id << '\n';
@@ -380,6 +388,27 @@ int show_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                 while (std::getline(lines, line)) out << "    " << line << '\n';
             }
         }
+    }
+    if (t.direction == "out") {
+        // Their acknowledgments of what we sent.
+        log::sql::statement q(st->db(), "SELECT g.functional_id, g.control_number, coalesce(g.status, ''), "
+                                        "coalesce(g.ack_received_at, ''), coalesce(g.ack_due_at, ''), g.ack_expected, "
+                                        "coalesce(g.ack_transmission_id, 0) FROM groups g JOIN interchanges i "
+                                        "ON g.interchange_id = i.id WHERE i.transmission_id = ? ORDER BY g.id");
+        q.bind(1, t.id);
+        bool any = false;
+        while (q.step()) {
+            if (!q.integer(5)) continue;
+            if (!any) out << "\ntheir acknowledgments:\n";
+            any = true;
+            out << "  group " << q.text(0) << " " << q.text(1) << ": ";
+            if (q.text(3).empty()) out << "not acknowledged yet (due " << q.text(4) << ")\n";
+            else out << "AK901 " << q.text(2) << " at " << q.text(3) << " (transmission " << q.integer(6) << ")\n";
+        }
+        log::sql::statement t1(st->db(), "SELECT control_number, coalesce(ta1_received_status, ''), coalesce(ta1_received_note, '') "
+                                         "FROM interchanges WHERE transmission_id = ? AND ta1_received_status IS NOT NULL");
+        t1.bind(1, t.id);
+        while (t1.step()) out << "  TA1 for interchange " << t1.text(0) << ": " << t1.text(1) << " " << t1.text(2) << "\n";
     }
     out << "\naudit trail:\n";
     for (auto const& a : d->audit)

@@ -302,6 +302,10 @@ TEST_CASE("edigw receive, log, show, report rejected and kpi on one data directo
     CHECK(s.out.find("IK4*5*373*8*20240231~") != std::string::npos);
     CHECK(s.out.find("audit trail:") != std::string::npos);
     CHECK(run("show 999" + dd).code == 2);
+    auto by_po = run("show PO-7002" + dd); // by document number: its latest transmission
+    CHECK(by_po.code == 0);
+    CHECK(by_po.out.find("transmission " + partial_id + ":") == 0);
+    CHECK(run("show NO-SUCH-PO" + dd).code == 2);
 
     auto rep = run("report rejected" + dd);
     CHECK(rep.code == 0);
