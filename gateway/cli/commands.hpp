@@ -17,6 +17,7 @@ int log_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int show_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int report_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int prune_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 } // namespace edigw::cli

@@ -2,6 +2,7 @@
 #include "gateway/cli/commands.hpp"
 
 #include "gateway/log/queries.hpp"
+#include "gateway/pipeline/emit.hpp"
 #include "gateway/pipeline/receive.hpp"
 #include "x12/document.hpp"
 
@@ -549,6 +550,97 @@ int prune_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             << (dry ? "would be" : "were") << " purged from the archive\n";
     }
     return 0;
+}
+
+int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv) || argc < 2) {
+        (has_help(argc, argv) ? out : err)
+            << "usage: edigw emit 855 --partner ID --order FILE [--out FILE] [--data DIR] [--received YYYY-MM-DD]\n"
+               "                 [--date CCYYMMDD --time HHMM]\n\n"
+               "Renders the 855 for every 850 in FILE from the partner's template (its [templates] entry,\n"
+               "else mappings/templates/855.x12t), with BAK02 and the ACK lines from the business rules.\n"
+               "The interchange is parsed and validated before it is released; then its control numbers\n"
+               "are taken from the log, it is recorded there as outbound (expecting their 997/999) and\n"
+               "written to stdout (or --out).\n"
+               "exit: 0 released, 1 not released (the error names the template line), 2 usage or I/O error\n";
+        return has_help(argc, argv) ? 0 : 2;
+    }
+    std::string const doc = argv[1];
+    if (doc != "855") {
+        err << "edigw emit: '" << doc << "' is not a document edigw emits yet (855; 856 and 810 are coming)\n";
+        return 2;
+    }
+    common c;
+    std::string order_file, out_file;
+    std::vector<char*> args{argv[1]};
+    for (int i = 2; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if ((a == "--order" || a == "--out") && i + 1 < argc) {
+            (a == "--order" ? order_file : out_file) = argv[++i];
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
+    if (int rc = parse("emit", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner", "--received", "--date", "--time"}, c,
+                       err))
+        return rc;
+    if (c.partner.empty() || order_file.empty()) {
+        err << "edigw emit: --partner and --order are required (see --help)\n";
+        return 2;
+    }
+    std::vector<partners::profile> all;
+    partners::profile const* p = nullptr;
+    if (int rc = load_partners("emit", c, all, p, err)) return rc;
+    auto st = open_store("emit", c, err);
+    if (!st) return 2;
+    pipeline::inbound_options io;
+    io.partner = p;
+    io.profiles = &all;
+    io.received_date = c.received;
+    auto an = pipeline::analyse_file(order_file, io);
+    if (an.io_error) {
+        err << "edigw: " << order_file << ": cannot read: " << an.io_message << '\n';
+        return 2;
+    }
+    std::string text;
+    int status = 0;
+    std::size_t emitted = 0;
+    for (auto const& o : an.orders) {
+        if (!o.decision) {
+            err << "edigw emit: PO " << o.order.po_number << " is not processed (" << o.not_processed
+                << " rejected); no 855 (the 997/999 says why)\n";
+            status = 1;
+            continue;
+        }
+        pipeline::emit_options eo;
+        eo.st = st.get();
+        eo.date = c.ack_date;
+        eo.time = c.ack_time;
+        if (c.ack_date.size() == 8) eo.today = c.ack_date.substr(0, 4) + "-" + c.ack_date.substr(4, 2) + "-" + c.ack_date.substr(6, 2);
+        auto r = pipeline::emit_855(*p, o.order, *o.decision, eo);
+        if (!r.ok) {
+            err << "edigw emit: PO " << o.order.po_number << ": " << r.error << '\n';
+            status = 1;
+            continue;
+        }
+        text += r.interchange;
+        ++emitted;
+    }
+    if (an.orders.empty()) {
+        err << "edigw emit: " << order_file << " holds no 850\n";
+        return 1;
+    }
+    if (!out_file.empty()) {
+        std::ofstream f(out_file, std::ios::binary);
+        if (!(f << text)) {
+            err << "edigw emit: " << out_file << ": cannot write\n";
+            return 2;
+        }
+    } else {
+        out << text;
+    }
+    return emitted ? status : 1;
 }
 
 int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err)

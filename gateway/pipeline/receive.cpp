@@ -604,16 +604,28 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     return r;
 }
 
-std::int64_t record_outbound(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
-                             std::string const& transport, std::string const& actor, std::string& err)
+std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
+                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err)
 {
     std::string sha;
     if (!st.archive(bytes, sha, err)) return 0;
     recorder rec(st, actor);
-    log::sql::transaction tx(st.db());
-    std::int64_t id = rec.transmission(p.id, "out", transport, {}, bytes.size(), sha, "ready", document, 0, 0, {});
+    std::int64_t id = rec.transmission(p.id, "out", transport, {}, bytes.size(), sha, "ready", document, reply_to, 0, {});
     if (!id || !rec.outbound_interchanges(id, p.id, bytes, true, p.ack_window_minutes)
-        || !rec.audit("transmission", id, "created", {}, "ready", document) || !tx.commit()) {
+        || !rec.audit("transmission", id, "created", {}, "ready", document)) {
+        err = st.db().last_error();
+        return 0;
+    }
+    return id;
+}
+
+std::int64_t record_outbound(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
+                             std::string const& transport, std::string const& actor, std::string& err)
+{
+    log::sql::transaction tx(st.db());
+    std::int64_t id = record_outbound_in(st, p, bytes, document, transport, actor, 0, err);
+    if (!id) return 0;
+    if (!tx.commit()) {
         err = st.db().last_error();
         return 0;
     }

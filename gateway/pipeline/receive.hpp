@@ -60,6 +60,10 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 std::int64_t record_outbound(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
                              std::string const& transport, std::string const& actor, std::string& err);
 
+// The same inside the caller's transaction (with the inbound transmission it answers, or 0).
+std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
+                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err);
+
 // Writes `bytes` durably to data/outbox/<partner>/<name> (temporary name, fsync, rename).
 bool write_outbox(log::store& st, std::string const& partner, std::string const& name, std::string const& bytes, std::string& err);
 

@@ -1,0 +1,248 @@
+#include "gateway/pipeline/emit.hpp"
+
+#include "gateway/pipeline/inbound.hpp"
+#include "gateway/pipeline/receive.hpp"
+#include "mappings/json.hpp"
+#include "x12/document.hpp"
+#include "x12/validator.hpp"
+#include "x12/writer.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <mutex>
+
+namespace edigw::pipeline {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+fs::path find_template(partners::profile const& p, std::string const& document)
+{
+    if (auto it = p.templates.find(document); it != p.templates.end()) return it->second;
+    std::string const name = document + ".x12t";
+    if (char const* env = std::getenv("EDIGW_TEMPLATES"); env && *env && fs::exists(fs::path(env) / name))
+        return fs::path(env) / name;
+    // mappings/templates beside the partners folder (a checkout or an install), else the source tree.
+    fs::path beside = p.dir.empty() ? fs::path() : p.dir.parent_path() / "mappings" / "templates" / name;
+    if (!beside.empty() && fs::exists(beside)) return beside;
+#ifdef EDIGW_SOURCE_DIR
+    return fs::path(EDIGW_SOURCE_DIR) / "mappings" / "templates" / name;
+#else
+    return fs::path("mappings") / "templates" / name;
+#endif
+}
+
+namespace {
+
+// Templates are compiled once per file and reused.
+std::shared_ptr<mappings::compiled_template const> compiled(fs::path const& file, mappings::template_error& err)
+{
+    static std::mutex m;
+    static std::map<std::string, std::shared_ptr<mappings::compiled_template const>> cache;
+    std::lock_guard lock(m);
+    auto& slot = cache[file.string()];
+    if (!slot) slot = mappings::compiled_template::load(file, err);
+    return slot;
+}
+
+std::string today_iso_local() { return today_iso(); }
+
+std::string now_field(char const* fmt)
+{
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char b[16];
+    std::strftime(b, sizeof b, fmt, &tm);
+    return b;
+}
+
+// Joins one rendered element with the partner's delimiters, refusing data
+// that holds one of them.
+bool join_element(std::vector<std::vector<std::string>> const& reps, x12::delimiters const& d, std::string& out, std::string& bad)
+{
+    out.clear();
+    for (std::size_t r = 0; r < reps.size(); ++r) {
+        if (r) out += d.repetition ? d.repetition : '^';
+        auto comps = reps[r];
+        while (comps.size() > 1 && comps.back().empty()) comps.pop_back();
+        for (std::size_t c = 0; c < comps.size(); ++c) {
+            for (char ch : comps[c])
+                if (ch == d.element || ch == d.segment || ch == d.component || (d.repetition && ch == d.repetition)) {
+                    bad = comps[c];
+                    return false;
+                }
+            if (c) out += d.component;
+            out += comps[c];
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
+{
+    json::value po = mappings::to_json(o);
+    json::array lines;
+    std::size_t k = 0;
+    for (auto const& l : po.as_object().at("lines").as_array()) {
+        json::object line = l.as_object();
+        json::array acks;
+        std::string id(line.at("line_id").as_string());
+        for (auto const& ld : d.lines) {
+            if (ld.line_id != id) continue;
+            for (auto const& a : ld.acks) {
+                json::object ao{{"status", a.status}, {"quantity", a.quantity.to_string()}, {"uom", a.uom}, {"date", a.date}};
+                if (a.price) ao["price"] = a.price->to_string();
+                acks.push_back(std::move(ao));
+            }
+            break;
+        }
+        line["acks"] = std::move(acks);
+        lines.push_back(std::move(line));
+        ++k;
+    }
+    json::value ship_to = nullptr;
+    for (auto const& p : po.as_object().at("parties").as_array())
+        if (p.as_object().at("role") == "ST") {
+            ship_to = p;
+            break;
+        }
+    return json::object{{"po", po},
+                        {"bak02", d.bak02},
+                        {"lines", std::move(lines)},
+                        {"ship_to", ship_to},
+                        {"seller_order_number", opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number},
+                        {"today", opts.today.empty() ? today_iso_local() : opts.today}};
+}
+
+emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                          json::value const& data, emit_options const& opts)
+{
+    emit_result r;
+    mappings::template_error terr;
+    auto tpl = compiled(find_template(p, document), terr);
+    if (!tpl) {
+        r.error = terr.what();
+        return r;
+    }
+    auto const* dict = x12::dictionary::standard(p.outbound_version);
+    std::vector<mappings::rendered_segment> segs;
+    if (!tpl->render(data, dict, segs, terr)) {
+        r.error = terr.what();
+        return r;
+    }
+    std::string const date8 = opts.date.empty() ? now_field("%Y%m%d") : opts.date;
+    std::string const time4 = opts.time.empty() ? now_field("%H%M") : opts.time;
+
+    // Writes the interchange with the given control numbers.
+    auto write = [&](std::uint64_t isa13, std::uint64_t gs06, std::uint64_t st02, std::string& out) -> bool {
+        x12::interchange_envelope env;
+        env.sender_qualifier = p.ours.isa_qualifier;
+        env.sender_id = p.ours.isa_id;
+        env.receiver_qualifier = p.their.isa_qualifier;
+        env.receiver_id = p.their.isa_id;
+        env.date = date8.substr(2);
+        env.time = time4;
+        env.version = p.outbound_isa_version();
+        env.control_number = isa13;
+        env.delimiters = p.delimiters;
+        if (env.version < "00402") env.delimiters.repetition = '\0';
+        env.line_breaks = p.line_breaks;
+        x12::writer w(env);
+        w.begin_group(functional_id, p.ours.gs_id, p.their.gs_id, date8, time4, gs06, p.outbound_version);
+        char st[16];
+        std::snprintf(st, sizeof st, "%04llu", static_cast<unsigned long long>(st02));
+        w.begin_set(document, st, {});
+        for (auto const& s : segs) {
+            std::vector<std::string> el(s.elements.size());
+            std::string bad;
+            for (std::size_t e = 0; e < s.elements.size(); ++e)
+                if (!join_element(s.elements[e], env.delimiters, el[e], bad)) {
+                    r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + (e < 9 ? "0" : "")
+                              + std::to_string(e + 1) + " would carry '" + bad + "', which holds one of " + p.id
+                              + "'s delimiters";
+                    return false;
+                }
+            if (auto ec = w.segment(s.tag, std::span<std::string const>(el))) {
+                r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + ": " + ec.message();
+                return false;
+            }
+        }
+        w.end_set();
+        w.end_group();
+        out = w.finish();
+        return true;
+    };
+
+    // The release rule: parse and validate before anything is numbered or sent.
+    std::string draft;
+    if (!write(1, 1, 1, draft)) return r;
+    {
+        auto doc = x12::document::parse(draft);
+        std::vector<x12::diagnostic> diags(doc.diagnostics().begin(), doc.diagnostics().end());
+        if (dict)
+            for (auto const& ref : doc.sets()) {
+                x12::validator v(*dict);
+                std::size_t before = diags.size();
+                v.validate(doc.transaction(ref), diags);
+                for (std::size_t i = before; i < diags.size(); ++i) doc.locate(diags[i].where);
+            }
+        for (auto const& d : diags) {
+            if (d.severity == x12::severity::warning) continue;
+            std::string where;
+            if (d.where.set_position >= 2 && d.where.set_position - 2 < segs.size())
+                where = " (made by " + tpl->file() + ":" + std::to_string(segs[d.where.set_position - 2].template_line) + ")";
+            r.error = "the " + document + " for " + p.id + " is not valid X12 " + p.outbound_version + ", not released: "
+                      + x12::format(d, "generated") + where;
+            while (!r.error.empty() && r.error.back() == '\n') r.error.pop_back();
+            return r;
+        }
+    }
+
+    // Released: the control numbers come from the log now, with the record.
+    if (!opts.st) {
+        r.isa13 = r.gs06 = 1;
+        if (!write(1, 1, 1, r.interchange)) return r;
+        r.ok = true;
+        return r;
+    }
+    auto& st = *opts.st;
+    log::sql::transaction tx(st.db());
+    auto isa = st.next_control_number(p.id, "isa");
+    auto gs = st.next_control_number(p.id, "gs");
+    auto stn = st.next_control_number(p.id, "st");
+    if (!tx.began() || !isa || !gs || !stn) {
+        r.error = "the log cannot issue control numbers: " + st.db().last_error();
+        return r;
+    }
+    if (!write(*isa, *gs, *stn, r.interchange)) return r;
+    std::string err;
+    r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err);
+    if (!r.transmission_id || !tx.commit()) {
+        r.error = "cannot record the " + document + ": " + (err.empty() ? st.db().last_error() : err);
+        r.interchange.clear();
+        return r;
+    }
+    r.isa13 = *isa;
+    r.gs06 = *gs;
+    r.ok = true;
+    return r;
+}
+
+emit_result emit_855(partners::profile const& p, mappings::order const& o, partners::order_decision const& d,
+                     emit_options const& opts)
+{
+    if (!d.send_855()) {
+        emit_result r;
+        r.error = "PO " + o.po_number + " is not answered with an 855 (BEG01 " + o.purpose + ": not processed again)";
+        return r;
+    }
+    return emit_document(p, "855", "PR", data_855(o, d, opts), opts);
+}
+
+} // namespace edigw::pipeline

@@ -1,0 +1,59 @@
+// Outbound documents from templates: the 855 today (856 and 810 follow).
+//
+// The release rule: the interchange is rendered, written with the partner's
+// IDs, version and delimiters, parsed again and validated against the
+// dictionary before anything leaves; a failure is an error with its position
+// (and the template line that made the segment), never an output. Control
+// numbers are taken from the log only for a document that is released.
+//
+// Template lookup, first found wins:
+//   1. the partner profile's [templates] "855" (a file in the partner's folder);
+//   2. $EDIGW_TEMPLATES/855.x12t;
+//   3. mappings/templates/855.x12t (beside ./partners, or in the source tree).
+#pragma once
+
+#include "gateway/log/store.hpp"
+#include "mappings/order.hpp"
+#include "mappings/template.hpp"
+#include "partners/profile.hpp"
+#include "partners/rules.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace edigw::pipeline {
+
+std::filesystem::path find_template(partners::profile const& p, std::string const& document);
+
+struct emit_options {
+    std::string today;               // ISO date of the document (default today, UTC)
+    std::string date, time;          // CCYYMMDD / HHMM of the envelope (default now)
+    std::string seller_order_number; // BAK08; default "SO-" + PO number
+    log::store* st = nullptr;        // control numbers from the log and the outbound record; null = numbers from 1
+    std::string transport = "cli";
+    std::string actor = "edigw emit";
+    std::int64_t reply_to = 0;       // the inbound transmission it answers, when known
+};
+
+struct emit_result {
+    bool ok = false;
+    std::string error;               // with file, line and what when a template or the data is at fault
+    std::string interchange;         // the X12 to send
+    std::int64_t transmission_id = 0;
+    std::uint64_t isa13 = 0, gs06 = 0;
+};
+
+// The data a 855 template sees.
+boost::json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts);
+
+emit_result emit_855(partners::profile const& p, mappings::order const& o, partners::order_decision const& d,
+                     emit_options const& opts);
+
+// Renders any template into an interchange for the partner, validates it and
+// (with a store) records it: the general form emit_855 uses.
+emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                          boost::json::value const& data, emit_options const& opts);
+
+} // namespace edigw::pipeline

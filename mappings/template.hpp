@@ -1,0 +1,95 @@
+// The X12 template language: a template lists the segments of one
+// transaction set (ST and SE, the group and the interchange are the writer's
+// job) with placeholders bound to data given as JSON (Boost.JSON values):
+//
+//   # comment
+//   BAK*00*{decision.bak02}*{order.po_number|trunc:22}*{order.order_date|date8}
+//   {for line in order.lines}
+//   PO1*{line.line_id}*{line.quantity|r}*{line.uom}*{line.unit_price|r}
+//   {for a in line.acks}
+//   ACK*{a.status}*{a.quantity|r}*{a.uom}*{if a.date}068{end}*{a.date|date8}
+//   {end}
+//   {end}
+//   {if order.currency}
+//   CUR*SE*{order.currency}
+//   {end}
+//   CTT*{order.lines|count}*{order.lines|sum:quantity|r}
+//
+// Elements are separated by '*', components by ':' and repetitions by '^' in
+// the template; the writer uses the partner's delimiters. A literal '*', ':',
+// '^', '{', '}' or '\' is written '\*' etc. Blocks ({for}, {if}/{else}, {end})
+// stand on lines of their own; an inline {if x}text{end} is allowed inside an
+// element. Filters, applied left to right:
+//   date8 date6     ISO date (2024-03-15) -> CCYYMMDD / YYMMDD
+//   time4 time6     ISO time (09:30[:15]) -> HHMM / HHMMSS
+//   r               an R number: no trailing zeros, no point for integers
+//   n0 .. n9        an implied-decimal number (n2: 147.5 -> 14750)
+//   pad:N trunc:N   left-justify with blanks to N / cut to N characters
+//   zpad:N          right-justify with zeros to N digits
+//   fit             cut to the dictionary's maximum length of this element
+//   upper           upper case
+//   default:X       X when the value is empty
+//   map:TABLE       translate through a table declared with
+//                   {table TABLE FROM=TO FROM=TO ...} (unmatched values pass)
+//   count           the number of items of an array
+//   sum:FIELD       the exact decimal sum of FIELD over an array
+//   first           the first item of an array
+// A segment all of whose elements render empty is not written.
+//
+// A template is compiled once (parse errors name the file, line, column and
+// what was expected) and rendered many times. Threading: a compiled template
+// is immutable; render() may run on several threads at once.
+#pragma once
+
+#include "x12/dictionary.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace edigw::mappings {
+
+struct template_error {
+    std::string file;
+    std::uint32_t line = 0, column = 0;
+    std::string message;
+    std::string what() const;
+};
+
+// One rendered segment: its tag and elements; an element's components and
+// repetitions are kept apart so the writer can join them with the partner's
+// delimiters (and refuse data holding a delimiter).
+struct rendered_segment {
+    std::string tag;
+    // elements[k] = repetitions, each a list of components
+    std::vector<std::vector<std::vector<std::string>>> elements;
+    std::uint32_t template_line = 0;
+};
+
+class compiled_template {
+public:
+    // Compiles template text; null and `err` filled when it is wrong.
+    static std::shared_ptr<compiled_template const> compile(std::string_view text, std::string file, template_error& err);
+    static std::shared_ptr<compiled_template const> load(std::filesystem::path const& file, template_error& err);
+
+    // Renders the segments between ST and SE. `dict` (may be null) serves `fit`.
+    // Returns false with `err` (template line, what) when the data does not fit
+    // (a filter given a value it cannot format).
+    bool render(boost::json::value const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
+                template_error& err) const;
+
+    std::string const& file() const noexcept { return file_; }
+    std::string const& set_id() const noexcept { return set_id_; } // from an optional {set 855} header
+
+    struct node;
+    struct impl;
+
+private:
+    std::string file_, set_id_;
+    std::shared_ptr<impl const> impl_;
+};
+
+} // namespace edigw::mappings
