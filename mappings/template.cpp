@@ -219,26 +219,26 @@ public:
         for (std::size_t i = 0; i < s.size(); ++i) {
             char ch = s[i];
             if (ch == '\\') {
-                if (i + 1 >= s.size()) return fail(line, col0 + i + 1, "expected a character after '\\'");
+                if (i + 1 >= s.size()) return fail(line, col0 + i, "expected a character after '\\'");
                 lit += s[++i];
                 continue;
             }
             if (ch == ':' || ch == '^') {
-                if (!open_ifs.empty()) return fail(line, col0 + i + 1, "a separator inside an inline {if}: close it with {end} first");
+                if (!open_ifs.empty()) return fail(line, col0 + i, "a separator inside an inline {if}: close it with {end} first");
                 flush();
                 if (ch == ':') out.back().emplace_back();
                 else out.emplace_back(1, component{});
                 continue;
             }
-            if (ch == '}') return fail(line, col0 + i + 1, "'}' without '{' (write \\} for a literal one)");
+            if (ch == '}') return fail(line, col0 + i, "'}' without '{' (write \\} for a literal one)");
             if (ch != '{') {
                 lit += ch;
                 continue;
             }
             auto close = s.find('}', i);
-            if (close == std::string_view::npos) return fail(line, col0 + i + 1, "expected '}' to close this placeholder");
+            if (close == std::string_view::npos) return fail(line, col0 + i, "expected '}' to close this placeholder");
             std::string_view body = s.substr(i + 1, close - i - 1);
-            std::size_t const body_col = col0 + i + 2;
+            std::size_t const body_col = col0 + i + 1;
             flush_to();
             if (body.substr(0, 3) == "if ") {
                 auto node = std::make_shared<inline_if>();
@@ -263,7 +263,7 @@ public:
             }
             i = close;
         }
-        if (!open_ifs.empty()) return fail(line, col0 + s.size() + 1, "expected {end} to close the inline {if}");
+        if (!open_ifs.empty()) return fail(line, col0 + s.size(), "expected {end} to close the inline {if}");
         flush();
         return true;
     }
@@ -303,9 +303,7 @@ public:
                     bool ok = x3::phrase_parse(it, end, g::ident, x3::space, var)
                               && x3::phrase_parse(it, end, x3::lexeme[x3::lit("in") >> &x3::space], x3::space)
                               && x3::phrase_parse(it, end, g::path, x3::space, path) && it == end;
-                    if (!ok)
-                        return fail(line_no, col + 1 + static_cast<std::size_t>(it - d.data()),
-                                    "expected {for NAME in PATH}");
+                    if (!ok) return fail(line_no, col + 1, "expected {for NAME in PATH}");
                     n.var = var;
                     n.path = path;
                     stack.back()->push_back(std::move(n));
