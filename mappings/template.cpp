@@ -512,42 +512,41 @@ private:
         rendered_segment r;
         r.tag = n.tag;
         r.template_line = n.line;
+        r.elements.reserve(n.elements.size() + 4);
         bool any = false;
         for (std::size_t e = 0; e < n.elements.size(); ++e) {
             // {list|spread:a,b}: a list of objects becomes consecutive elements
             // a1*b1*a2*b2... (PO1's product ID pairs).
             if (auto const* sp = spread_of(n.elements[e])) {
                 auto const* v = lookup(root_, scope_, sp->path);
-                std::vector<std::string> fields;
                 std::string const& spec = sp->filters.back().arg;
-                for (std::size_t a = 0, b; a <= spec.size(); a = b + 1) {
-                    b = spec.find(',', a);
-                    if (b == std::string::npos) b = spec.size();
-                    fields.push_back(spec.substr(a, b - a));
-                }
                 if (v && v->is_array())
                     for (auto const& item : v->as_array())
-                        for (auto const& fld : fields) {
-                            auto const* x = item.is_object() ? item.as_object().if_contains(fld) : nullptr;
+                        for (std::size_t a = 0, b; a <= spec.size(); a = b + 1) {
+                            b = spec.find(',', a);
+                            if (b == std::string::npos) b = spec.size();
+                            auto const* x = item.is_object() ? item.as_object().if_contains(std::string_view(spec).substr(a, b - a))
+                                                             : nullptr;
                             std::string s = scalar(x);
                             any = any || !s.empty();
-                            r.elements.push_back({{s}});
+                            r.elements.push_back(std::move(s));
                         }
                 continue;
             }
-            std::vector<std::vector<std::string>> reps;
-            for (auto const& rep : n.elements[e]) {
-                std::vector<std::string> comps;
-                for (std::size_t c = 0; c < rep.size(); ++c) {
-                    std::string s;
-                    if (!pieces(rep[c], n, static_cast<std::uint16_t>(e + 1), static_cast<std::uint16_t>(rep.size() > 1 ? c + 1 : 0), s))
+            std::string el;
+            auto const& reps = n.elements[e];
+            for (std::size_t rp = 0; rp < reps.size(); ++rp) {
+                if (rp) el += repetition_mark;
+                for (std::size_t c = 0; c < reps[rp].size(); ++c) {
+                    if (c) el += component_mark;
+                    std::size_t before = el.size();
+                    if (!pieces(reps[rp][c], n, static_cast<std::uint16_t>(e + 1),
+                                static_cast<std::uint16_t>(reps[rp].size() > 1 ? c + 1 : 0), el))
                         return false;
-                    any = any || !s.empty();
-                    comps.push_back(std::move(s));
+                    any = any || el.size() > before;
                 }
-                reps.push_back(std::move(comps));
             }
-            r.elements.push_back(std::move(reps));
+            r.elements.push_back(std::move(el));
         }
         if (any) out.push_back(std::move(r));
         return true;
@@ -659,6 +658,8 @@ private:
                 if (s.size() > e->max_length) s.resize(e->max_length);
             }
         }
+        for (char ch : s)
+            if (static_cast<unsigned char>(ch) < 0x20) return bad("holds a control character, which X12 data may not");
         out = std::move(s);
         return true;
     }

@@ -59,13 +59,17 @@ struct template_error {
     std::string what() const;
 };
 
-// One rendered segment: its tag and elements; an element's components and
-// repetitions are kept apart so the writer can join them with the partner's
-// delimiters (and refuse data holding a delimiter).
+// One rendered segment: its tag and elements. Inside an element, components
+// are separated by component_mark and repetitions by repetition_mark (control
+// characters no rendered value may hold), so the writer can join them with
+// the partner's delimiters, and refuse data that holds a delimiter, without a
+// nest of vectors per segment.
+inline constexpr char component_mark = '\x1F';
+inline constexpr char repetition_mark = '\x1E';
+
 struct rendered_segment {
     std::string tag;
-    // elements[k] = repetitions, each a list of components
-    std::vector<std::vector<std::vector<std::string>>> elements;
+    std::vector<std::string> elements;
     std::uint32_t template_line = 0;
 };
 

@@ -60,25 +60,23 @@ std::string now_field(char const* fmt)
     return b;
 }
 
-// Joins one rendered element with the partner's delimiters, refusing data
-// that holds one of them.
-bool join_element(std::vector<std::vector<std::string>> const& reps, x12::delimiters const& d, std::string& out, std::string& bad)
+// Joins one rendered element with the partner's delimiters (components and
+// repetitions come marked), refusing data that holds one of them.
+bool join_element(std::string const& el, x12::delimiters const& d, std::string& out, std::string& bad)
 {
     out.clear();
-    for (std::size_t r = 0; r < reps.size(); ++r) {
-        if (r) out += d.repetition ? d.repetition : '^';
-        auto comps = reps[r];
-        while (comps.size() > 1 && comps.back().empty()) comps.pop_back();
-        for (std::size_t c = 0; c < comps.size(); ++c) {
-            for (char ch : comps[c])
-                if (ch == d.element || ch == d.segment || ch == d.component || (d.repetition && ch == d.repetition)) {
-                    bad = comps[c];
-                    return false;
-                }
-            if (c) out += d.component;
-            out += comps[c];
-        }
+    for (char ch : el) {
+        if (ch == mappings::component_mark) out += d.component;
+        else if (ch == mappings::repetition_mark) out += d.repetition ? d.repetition : '^';
+        else if (ch == d.element || ch == d.segment || ch == d.component || (d.repetition && ch == d.repetition)) {
+            bad = el;
+            for (auto& c : bad)
+                if (c == mappings::component_mark || c == mappings::repetition_mark) c = ' ';
+            return false;
+        } else out += ch;
     }
+    // Trailing empty components are dropped, as X12 requires.
+    while (!out.empty() && out.back() == d.component) out.pop_back();
     return true;
 }
 
@@ -86,36 +84,38 @@ bool join_element(std::vector<std::vector<std::string>> const& reps, x12::delimi
 
 json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
 {
+    // The order's own JSON, each line given its acks in place (no copies:
+    // building the data is part of every 855's cost).
     json::value po = mappings::to_json(o);
-    json::array lines;
-    std::size_t k = 0;
-    for (auto const& l : po.as_object().at("lines").as_array()) {
-        json::object line = l.as_object();
+    auto& obj = po.as_object();
+    std::size_t next = 0;
+    for (auto& l : obj.at("lines").as_array()) {
+        auto& line = l.as_object();
         json::array acks;
-        std::string id(line.at("line_id").as_string());
-        for (auto const& ld : d.lines) {
+        std::string_view id = line.at("line_id").as_string();
+        // Decisions are in line order; look from where the last one matched.
+        for (std::size_t k = 0; k < d.lines.size(); ++k) {
+            auto const& ld = d.lines[(next + k) % d.lines.size()];
             if (ld.line_id != id) continue;
             for (auto const& a : ld.acks) {
                 json::object ao{{"status", a.status}, {"quantity", a.quantity.to_string()}, {"uom", a.uom}, {"date", a.date}};
                 if (a.price) ao["price"] = a.price->to_string();
                 acks.push_back(std::move(ao));
             }
+            next = (next + k + 1) % d.lines.size();
             break;
         }
         line["acks"] = std::move(acks);
-        lines.push_back(std::move(line));
-        ++k;
     }
     json::value ship_to = nullptr;
-    for (auto const& p : po.as_object().at("parties").as_array())
+    for (auto const& p : obj.at("parties").as_array())
         if (p.as_object().at("role") == "ST") {
             ship_to = p;
             break;
         }
-    return json::object{{"po", po},
+    return json::object{{"po", std::move(po)},
                         {"bak02", d.bak02},
-                        {"lines", std::move(lines)},
-                        {"ship_to", ship_to},
+                        {"ship_to", std::move(ship_to)},
                         {"seller_order_number", opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number},
                         {"today", opts.today.empty() ? today_iso_local() : opts.today}};
 }

@@ -128,13 +128,13 @@ TEST_CASE("a partner's own template overrides the default", "[emit]")
                                           "{for r in po.references}\n"
                                           "REF*{r.qualifier}*{r.value}\n"
                                           "{end}\n"
-                                          "{for line in lines}\n"
+                                          "{for line in po.lines}\n"
                                           "PO1*{line.line_id}*{line.quantity|r}*{line.uom}\n"
                                           "{for a in line.acks}\n"
                                           "ACK*{a.status}*{a.quantity|r}*{a.uom}\n"
                                           "{end}\n"
                                           "{end}\n"
-                                          "CTT*{lines|count}\n";
+                                          "CTT*{po.lines|count}\n";
     auto p = partner("buyerco");
     p.templates["855"] = d.path / "855.x12t";
     CHECK(pipeline::find_template(p, "855") == d.path / "855.x12t");
@@ -172,7 +172,7 @@ TEST_CASE("an 855 in 004010 for an 004010 partner, with its delimiters", "[emit]
 TEST_CASE("the release rule: an invalid document is never released nor numbered", "[emit]")
 {
     temp_dir d;
-    std::ofstream(d.path / "855.x12t") << "BAK*00*{bak02}\nCTT*{lines|count}\n";
+    std::ofstream(d.path / "855.x12t") << "BAK*00*{bak02}\nCTT*{po.lines|count}\n";
     auto p = partner("buyerco");
     p.templates["855"] = d.path / "855.x12t";
     std::string err;

@@ -25,10 +25,7 @@ std::string render(std::string const& text, json::value const& data, x12::dictio
         out += s.tag;
         for (auto const& e : s.elements) {
             out += '*';
-            for (std::size_t r = 0; r < e.size(); ++r) {
-                if (r) out += '^';
-                for (std::size_t c = 0; c < e[r].size(); ++c) out += (c ? ":" : "") + e[r][c];
-            }
+            for (char ch : e) out += ch == mappings::component_mark ? ':' : ch == mappings::repetition_mark ? '^' : ch;
         }
         out += "~";
     }
