@@ -557,6 +557,7 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (has_help(argc, argv) || argc < 2) {
         (has_help(argc, argv) ? out : err)
             << "usage: edigw emit 855 --partner ID --order FILE [--out FILE] [--data DIR] [--received YYYY-MM-DD]\n"
+               "       edigw emit 856 --partner ID --shipment FILE.json [--out FILE] [--data DIR]\n"
                "                 [--date CCYYMMDD --time HHMM]\n\n"
                "Renders the 855 for every 850 in FILE from the partner's template (its [templates] entry,\n"
                "else mappings/templates/855.x12t), with BAK02 and the ACK lines from the business rules.\n"
@@ -567,20 +568,57 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         return has_help(argc, argv) ? 0 : 2;
     }
     std::string const doc = argv[1];
-    if (doc != "855") {
-        err << "edigw emit: '" << doc << "' is not a document edigw emits yet (855; 856 and 810 are coming)\n";
+    if (doc != "855" && doc != "856") {
+        err << "edigw emit: '" << doc << "' is not a document edigw emits yet (855, 856; 810 is coming)\n";
         return 2;
     }
     common c;
-    std::string order_file, out_file;
+    std::string order_file, out_file, shipment_file;
     std::vector<char*> args{argv[1]};
     for (int i = 2; i < argc; ++i) {
         std::string_view a = argv[i];
-        if ((a == "--order" || a == "--out") && i + 1 < argc) {
-            (a == "--order" ? order_file : out_file) = argv[++i];
+        if ((a == "--order" || a == "--out" || a == "--shipment") && i + 1 < argc) {
+            (a == "--order" ? order_file : a == "--out" ? out_file : shipment_file) = argv[++i];
             continue;
         }
         args.push_back(argv[i]);
+    }
+    if (doc == "856") {
+        if (int rc = parse("emit", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner", "--date", "--time"}, c, err))
+            return rc;
+        if (c.partner.empty() || shipment_file.empty()) {
+            err << "edigw emit 856: --partner and --shipment are required (see --help)\n";
+            return 2;
+        }
+        std::vector<partners::profile> all;
+        partners::profile const* p = nullptr;
+        if (int rc = load_partners("emit", c, all, p, err)) return rc;
+        std::ifstream in(shipment_file, std::ios::binary);
+        if (!in) {
+            err << "edigw: " << shipment_file << ": cannot read: " << std::strerror(errno) << '\n';
+            return 2;
+        }
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        boost::system::error_code jec;
+        auto shipment = json::parse(text, jec);
+        if (jec) {
+            err << "edigw emit: " << shipment_file << ": not JSON: " << jec.message() << '\n';
+            return 2;
+        }
+        auto st = open_store("emit", c, err);
+        if (!st) return 2;
+        pipeline::emit_options eo;
+        eo.st = st.get();
+        eo.date = c.ack_date;
+        eo.time = c.ack_time;
+        auto r = pipeline::emit_856(*p, shipment, eo);
+        if (!r.ok) {
+            err << "edigw emit: " << shipment_file << ": " << r.error << '\n';
+            return 1;
+        }
+        if (!out_file.empty()) std::ofstream(out_file, std::ios::binary) << r.interchange;
+        else out << r.interchange;
+        return 0;
     }
     if (int rc = parse("emit", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner", "--received", "--date", "--time"}, c,
                        err))

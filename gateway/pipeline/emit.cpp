@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/inbound.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/pipeline/shipment.hpp"
 #include "mappings/json.hpp"
 #include "x12/document.hpp"
 #include "x12/validator.hpp"
@@ -243,6 +244,22 @@ emit_result emit_855(partners::profile const& p, mappings::order const& o, partn
         return r;
     }
     return emit_document(p, "855", "PR", data_855(o, d, opts), opts);
+}
+
+emit_result emit_856(partners::profile const& p, json::value const& shipment, emit_options const& opts)
+{
+    emit_result r;
+    json::value data;
+    shipment_error err;
+    std::function<std::optional<std::uint64_t>()> serial;
+    std::uint64_t counter = 0;
+    if (opts.st) serial = [&] { return opts.st->next_control_number(p.id, "sscc"); };
+    else serial = [&] { return std::optional<std::uint64_t>(++counter); };
+    if (!shipment_data(shipment, p, serial, data, err)) {
+        r.error = err.what();
+        return r;
+    }
+    return emit_document(p, "856", "SH", data, opts);
 }
 
 } // namespace edigw::pipeline

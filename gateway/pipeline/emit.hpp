@@ -51,6 +51,10 @@ boost::json::value data_855(mappings::order const& o, partners::order_decision c
 emit_result emit_855(partners::profile const& p, mappings::order const& o, partners::order_decision const& d,
                      emit_options const& opts);
 
+// The 856 from a shipment JSON (schema in docs/templates.md). SSCC serials for
+// cartons without one come from the log ("sscc" sequence) when a store is given.
+emit_result emit_856(partners::profile const& p, boost::json::value const& shipment, emit_options const& opts);
+
 // Renders any template into an interchange for the partner, validates it and
 // (with a store) records it: the general form emit_855 uses.
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
