@@ -558,6 +558,8 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         (has_help(argc, argv) ? out : err)
             << "usage: edigw emit 855 --partner ID --order FILE [--out FILE] [--data DIR] [--received YYYY-MM-DD]\n"
                "       edigw emit 856 --partner ID --shipment FILE.json [--out FILE] [--data DIR]\n"
+               "       edigw emit 810 --partner ID (--invoice FILE.json | --shipment FILE.json --order FILE\n"
+               "                      [--invoice-number N]) [--out FILE] [--data DIR]\n"
                "                 [--date CCYYMMDD --time HHMM]\n\n"
                "Renders the 855 for every 850 in FILE from the partner's template (its [templates] entry,\n"
                "else mappings/templates/855.x12t), with BAK02 and the ACK lines from the business rules.\n"
@@ -568,20 +570,80 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         return has_help(argc, argv) ? 0 : 2;
     }
     std::string const doc = argv[1];
-    if (doc != "855" && doc != "856") {
-        err << "edigw emit: '" << doc << "' is not a document edigw emits yet (855, 856; 810 is coming)\n";
+    if (doc != "855" && doc != "856" && doc != "810") {
+        err << "edigw emit: '" << doc << "' is not a document edigw emits (855, 856, 810)\n";
         return 2;
     }
     common c;
-    std::string order_file, out_file, shipment_file;
+    std::string order_file, out_file, shipment_file, invoice_file, invoice_number;
     std::vector<char*> args{argv[1]};
     for (int i = 2; i < argc; ++i) {
         std::string_view a = argv[i];
-        if ((a == "--order" || a == "--out" || a == "--shipment") && i + 1 < argc) {
-            (a == "--order" ? order_file : a == "--out" ? out_file : shipment_file) = argv[++i];
+        if ((a == "--order" || a == "--out" || a == "--shipment" || a == "--invoice" || a == "--invoice-number") && i + 1 < argc) {
+            (a == "--order" ? order_file : a == "--out" ? out_file : a == "--shipment" ? shipment_file
+                                                        : a == "--invoice" ? invoice_file : invoice_number) = argv[++i];
             continue;
         }
         args.push_back(argv[i]);
+    }
+    auto read_json = [&](std::string const& file, json::value& v) -> int {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            err << "edigw: " << file << ": cannot read: " << std::strerror(errno) << '\n';
+            return 2;
+        }
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        boost::system::error_code jec;
+        v = json::parse(text, jec);
+        if (jec) {
+            err << "edigw emit: " << file << ": not JSON: " << jec.message() << '\n';
+            return 2;
+        }
+        return 0;
+    };
+    if (doc == "810") {
+        if (int rc = parse("emit", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner", "--date", "--time", "--received"}, c, err))
+            return rc;
+        if (c.partner.empty() || (invoice_file.empty() && (shipment_file.empty() || order_file.empty()))) {
+            err << "edigw emit 810: --partner and either --invoice FILE or --shipment FILE --order FILE are required\n";
+            return 2;
+        }
+        std::vector<partners::profile> all;
+        partners::profile const* p = nullptr;
+        if (int rc = load_partners("emit", c, all, p, err)) return rc;
+        auto st = open_store("emit", c, err);
+        if (!st) return 2;
+        pipeline::emit_options eo;
+        eo.st = st.get();
+        eo.date = c.ack_date;
+        eo.time = c.ack_time;
+        pipeline::emit_result r;
+        if (!invoice_file.empty()) {
+            json::value inv;
+            if (int rc = read_json(invoice_file, inv)) return rc;
+            r = pipeline::emit_810(*p, inv, eo);
+        } else {
+            json::value shipment;
+            if (int rc = read_json(shipment_file, shipment)) return rc;
+            pipeline::inbound_options io;
+            io.partner = p;
+            io.profiles = &all;
+            io.received_date = c.received;
+            auto an = pipeline::analyse_file(order_file, io);
+            if (an.orders.empty()) {
+                err << "edigw emit 810: " << order_file << " holds no 850\n";
+                return 1;
+            }
+            std::string number = invoice_number.empty() ? "INV-" + an.orders.front().order.po_number : invoice_number;
+            r = pipeline::emit_810_from(*p, an.orders.front().order, shipment, number, eo);
+        }
+        if (!r.ok) {
+            err << "edigw emit 810: " << r.error << '\n';
+            return 1;
+        }
+        if (!out_file.empty()) std::ofstream(out_file, std::ios::binary) << r.interchange;
+        else out << r.interchange;
+        return 0;
     }
     if (doc == "856") {
         if (int rc = parse("emit", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--partner", "--date", "--time"}, c, err))

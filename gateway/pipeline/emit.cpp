@@ -2,6 +2,7 @@
 
 #include "gateway/pipeline/inbound.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/pipeline/invoice.hpp"
 #include "gateway/pipeline/shipment.hpp"
 #include "mappings/json.hpp"
 #include "x12/document.hpp"
@@ -260,6 +261,31 @@ emit_result emit_856(partners::profile const& p, json::value const& shipment, em
         return r;
     }
     return emit_document(p, "856", "SH", data, opts);
+}
+
+emit_result emit_810(partners::profile const& p, json::value const& invoice, emit_options const& opts)
+{
+    emit_result r;
+    json::value data;
+    shipment_error err;
+    if (!invoice_data(invoice, data, err)) {
+        r.error = err.what();
+        return r;
+    }
+    return emit_document(p, "810", "IN", data, opts);
+}
+
+emit_result emit_810_from(partners::profile const& p, mappings::order const& o, json::value const& shipment,
+                          std::string const& invoice_number, emit_options const& opts)
+{
+    emit_result r;
+    json::value invoice;
+    shipment_error err;
+    if (!invoice_from(o, shipment, invoice_number, opts.today.empty() ? today_iso() : opts.today, invoice, err)) {
+        r.error = err.what();
+        return r;
+    }
+    return emit_810(p, invoice, opts);
 }
 
 } // namespace edigw::pipeline

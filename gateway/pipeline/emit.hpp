@@ -55,6 +55,11 @@ emit_result emit_855(partners::profile const& p, mappings::order const& o, partn
 // cartons without one come from the log ("sscc" sequence) when a store is given.
 emit_result emit_856(partners::profile const& p, boost::json::value const& shipment, emit_options const& opts);
 
+// The 810 from an invoice JSON, or from an order and its shipment.
+emit_result emit_810(partners::profile const& p, boost::json::value const& invoice, emit_options const& opts);
+emit_result emit_810_from(partners::profile const& p, mappings::order const& o, boost::json::value const& shipment,
+                          std::string const& invoice_number, emit_options const& opts);
+
 // Renders any template into an interchange for the partner, validates it and
 // (with a store) records it: the general form emit_855 uses.
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
