@@ -244,3 +244,171 @@ TEST_CASE("an 855 for every 850 of the corpus that edigw accepts, each valid", "
     }
     CHECK(emitted >= 10);
 }
+
+#include "gateway/pipeline/invoice.hpp"
+#include "gateway/pipeline/shipment.hpp"
+
+#include <boost/json.hpp>
+
+namespace {
+
+boost::json::value sample_json(std::string const& name)
+{
+    return boost::json::parse(test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/" + name));
+}
+
+pipeline::emit_options fixed()
+{
+    pipeline::emit_options eo;
+    eo.today = "2024-03-19";
+    eo.date = "20240319";
+    eo.time = "1430";
+    return eo;
+}
+
+} // namespace
+
+TEST_CASE("SSCC-18 and GS1 check digits", "[emit][sscc]")
+{
+    CHECK(pipeline::gs1_check_digit("01234567890") == 5); // the UPC 012345678905 of §6
+    CHECK(pipeline::gs1_check_digit("00012345600000001") == 2);
+    CHECK(pipeline::gs1_check_digit("00012345600000002") == 9);
+    CHECK(pipeline::make_sscc("00123456", 1) == "000123456000000012");
+    CHECK(pipeline::make_sscc("00123456", 2) == "000123456000000029");
+    CHECK(pipeline::gs1_check_digit("10614141123456789") == 7); // GS1's example SSCC (00)106141411234567897
+    CHECK(pipeline::make_sscc("0614141", 123456789) == "006141411234567890"); // the same with extension digit 0
+    CHECK(pipeline::make_sscc("12345", 1).empty());             // a prefix is 6-11 digits
+    CHECK(pipeline::make_sscc("00123456", 100000000).empty());  // the serial does not fit
+}
+
+TEST_CASE("the 856 for the worked example is §6.7, SSCCs generated", "[emit][golden]")
+{
+    auto r = pipeline::emit_856(partner("buyerco"), sample_json("shipment-buyerco-SHP-9001.json"), fixed());
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(normalise(r.interchange) == normalise(test::read_file(std::string(EDIGW_GOLDEN_DIR) + "/documents/6.7-856.expect")));
+    check_valid(r.interchange, "005010");
+}
+
+TEST_CASE("856 structure 0004 (no packs): HL parents and child codes", "[emit]")
+{
+    auto s = sample_json("shipment-buyerco-SHP-9001.json");
+    auto& o = s.as_object();
+    o["structure"] = "0004";
+    auto& order = o["orders"].as_array()[0].as_object();
+    boost::json::array items;
+    for (auto const& c : order["cartons"].as_array())
+        for (auto const& it : c.at("items").as_array()) items.push_back(it);
+    order.erase("cartons");
+    order["items"] = items;
+    auto r = pipeline::emit_856(partner("acme"), s, fixed());
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.interchange.find("BSN*00*SHP-9001*20240319*1430*0004~") != std::string::npos);
+    CHECK(r.interchange.find("HL*1**S*1~") != std::string::npos);
+    CHECK(r.interchange.find("HL*2*1*O*1~") != std::string::npos);
+    CHECK(r.interchange.find("HL*3*2*I*0~") != std::string::npos);
+    CHECK(r.interchange.find("HL*4*2*I*0~") != std::string::npos);
+    CHECK(r.interchange.find("MAN*") == std::string::npos);
+    CHECK(r.interchange.find("CTT*4*13~") != std::string::npos);
+    CHECK(r.interchange.find("*U*00401*") != std::string::npos); // acme: 004010
+    check_valid(r.interchange, "004010");
+}
+
+TEST_CASE("a bad shipment or invoice is refused with the JSON path of what is wrong", "[emit]")
+{
+    struct bad {
+        char const* path;
+        std::function<void(boost::json::object&)> edit;
+        std::string says;
+    };
+    std::vector<bad> cases = {
+        {"shipment.orders[0].cartons[1].items[0].quantity",
+         [](auto& o) { o["orders"].as_array()[0].as_object()["cartons"].as_array()[1].as_object()["items"].as_array()[0].as_object()["quantity"] = 3; },
+         "binary floating point"},
+        {"shipment.date", [](auto& o) { o["date"] = "19/03/2024"; }, "YYYY-MM-DD"},
+        {"shipment.carrier", [](auto& o) { o.erase("carrier"); }, "is required"},
+        {"shipment.colour", [](auto& o) { o["colour"] = "red"; }, "not a member"},
+        {"shipment.orders[0].cartons[0].sscc", [](auto& o) { o["orders"].as_array()[0].as_object()["cartons"].as_array()[0].as_object()["sscc"] = "000123456000000013"; },
+         "check digit"},
+        {"shipment.structure", [](auto& o) { o["structure"] = "0002"; }, "0001"},
+    };
+    for (auto const& c : cases) {
+        INFO(c.path);
+        auto s = sample_json("shipment-buyerco-SHP-9001.json");
+        c.edit(s.as_object());
+        auto r = pipeline::emit_856(partner("buyerco"), s, fixed());
+        CHECK_FALSE(r.ok);
+        CHECK(r.error.rfind(std::string(c.path) + ": ", 0) == 0);
+        CHECK(r.error.find(c.says) != std::string::npos);
+    }
+    auto inv = sample_json("invoice-buyerco-INV-3001.json");
+    inv.as_object()["lines"].as_array()[1].as_object()["unit_price"] = "thirty";
+    auto r = pipeline::emit_810(partner("buyerco"), inv, fixed());
+    CHECK_FALSE(r.ok);
+    CHECK(r.error.rfind("invoice.lines[1].unit_price: ", 0) == 0);
+}
+
+TEST_CASE("the 810 for the worked example is §6.8; TDS arithmetic is exact", "[emit][golden]")
+{
+    auto r = pipeline::emit_810(partner("buyerco"), sample_json("invoice-buyerco-INV-3001.json"), fixed());
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(normalise(r.interchange) == normalise(test::read_file(std::string(EDIGW_GOLDEN_DIR) + "/documents/6.8-810.expect")));
+    check_valid(r.interchange, "005010");
+
+    // An allowance lowers the total; the discount rounds half away from zero.
+    auto inv = sample_json("invoice-buyerco-INV-3001.json");
+    auto& o = inv.as_object();
+    o["terms"].as_object()["discount_percent"] = "1.5";           // 1.5% of 132.50 = 1.9875 -> 1.99
+    o["charges"].as_array().push_back(boost::json::object{{"indicator", "A"}, {"code", "C310"}, {"amount", "5.25"}});
+    boost::json::value data;
+    pipeline::shipment_error err;
+    REQUIRE(pipeline::invoice_data(inv, data, err));
+    auto const& t = data.at("invoice").at("totals");
+    CHECK(t.at("total") == "142.25");            // 132.50 + 15.00 - 5.25
+    CHECK(t.at("subject_to_discount") == "132.50");
+    CHECK(t.at("discount") == "1.99");
+    CHECK(t.at("discounted_due") == "140.26");
+}
+
+TEST_CASE("an 810 derived from the order and its shipment; 004010 too", "[emit]")
+{
+    auto an = analyse(test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"), nullptr);
+    auto const& o = first_order(an);
+    for (auto const* id : {"buyerco", "acme"}) {
+        INFO(id);
+        auto r = pipeline::emit_810_from(partner(id), o.order, sample_json("shipment-buyerco-SHP-9001.json"), "INV-1", fixed());
+        INFO(r.error);
+        REQUIRE(r.ok);
+        CHECK(r.interchange.find("IT1*2*3*CA*30*PE*BP*B-200*VP*WID-200~") != std::string::npos); // 3 shipped of 5 ordered
+        CHECK(r.interchange.find("TDS*14750*13250*14485*265~") != std::string::npos);
+        check_valid(r.interchange, std::string(id) == "acme" ? "004010" : "005010");
+    }
+}
+
+TEST_CASE("every document honours a partner's override of its template", "[emit]")
+{
+    temp_dir d;
+    std::ofstream(d.path / "856.x12t") << "BSN*00*{shipment.shipment_id}*{shipment.date|date8}*{shipment.time|time4}*{bsn05}\n"
+                                          "{for hl in hls}\nHL*{hl.id}*{hl.parent}*{hl.level}*{hl.child}\n{end}\n"
+                                          "CTT*{hl_count}\n";
+    std::ofstream(d.path / "810.x12t") << "BIG*{invoice.date|date8}*{invoice.invoice_number}\n"
+                                          "{for l in invoice.lines}\nIT1*{l.line_id}*{l.quantity|r}*{l.uom}*{l.unit_price|r}\n{end}\n"
+                                          "TDS*{invoice.totals.total|n2}\n";
+    auto p = partner("acme");
+    p.templates["856"] = d.path / "856.x12t";
+    p.templates["810"] = d.path / "810.x12t";
+    auto a = pipeline::emit_856(p, sample_json("shipment-buyerco-SHP-9001.json"), fixed());
+    INFO(a.error);
+    REQUIRE(a.ok);
+    CHECK(a.interchange.find("TD1*") == std::string::npos);
+    CHECK(a.interchange.find("CTT*6~") != std::string::npos);
+    check_valid(a.interchange, "004010");
+    auto b = pipeline::emit_810(p, sample_json("invoice-buyerco-INV-3001.json"), fixed());
+    INFO(b.error);
+    REQUIRE(b.ok);
+    CHECK(b.interchange.find("IT1*1*10*EA*4.25~") != std::string::npos);
+    CHECK(b.interchange.find("N1*") == std::string::npos);
+    check_valid(b.interchange, "004010");
+}
