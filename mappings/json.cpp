@@ -282,4 +282,197 @@ json::value to_json(x12::diagnostic const& d, std::string_view file)
     return o;
 }
 
+namespace {
+
+// Reading the order JSON with the path of the first problem.
+struct order_reader {
+    std::string& error;
+    bool ok = true;
+
+    bool fail(std::string const& path, std::string const& what)
+    {
+        if (ok) error = path + ": " + what;
+        ok = false;
+        return false;
+    }
+    std::string str(json::object const& o, std::string_view key, std::string const& path, bool required = false)
+    {
+        auto const* v = o.if_contains(key);
+        if (!v || v->is_null()) {
+            if (required) fail(path + "." + std::string(key), "is required");
+            return {};
+        }
+        if (!v->is_string()) {
+            fail(path + "." + std::string(key), "expected a string");
+            return {};
+        }
+        return std::string(v->as_string());
+    }
+    std::optional<decimal> dec(json::object const& o, std::string_view key, std::string const& path)
+    {
+        auto const* v = o.if_contains(key);
+        if (!v || v->is_null()) return std::nullopt;
+        if (!v->is_string()) {
+            fail(path + "." + std::string(key), "expected a decimal written as a string (\"4.25\")");
+            return std::nullopt;
+        }
+        auto d = decimal::parse_r(v->as_string());
+        if (!d) fail(path + "." + std::string(key), "expected a decimal such as \"4.25\", found '" + std::string(v->as_string()) + "'");
+        return d;
+    }
+    json::array const* arr(json::object const& o, std::string_view key, std::string const& path)
+    {
+        auto const* v = o.if_contains(key);
+        if (!v || v->is_null()) return nullptr;
+        if (!v->is_array()) {
+            fail(path + "." + std::string(key), "expected an array");
+            return nullptr;
+        }
+        return &v->as_array();
+    }
+    json::object const* obj(json::value const& v, std::string const& path)
+    {
+        if (!v.is_object()) {
+            fail(path, "expected an object");
+            return nullptr;
+        }
+        return &v.as_object();
+    }
+    void date_field(json::object const& o, std::string_view key, std::string const& path, std::string& out)
+    {
+        out = str(o, key, path);
+        if (!out.empty() && (out.size() != 10 || out[4] != '-' || out[7] != '-'))
+            fail(path + "." + std::string(key), "expected a date YYYY-MM-DD, found '" + out + "'");
+    }
+    void parties(json::object const& o, std::string const& path, std::vector<party>& out)
+    {
+        if (auto const* a = arr(o, "parties", path))
+            for (std::size_t i = 0; i < a->size() && ok; ++i) {
+                std::string pp = path + ".parties[" + std::to_string(i) + "]";
+                auto const* po = obj((*a)[i], pp);
+                if (!po) return;
+                party p;
+                p.role = str(*po, "role", pp, true);
+                p.name = str(*po, "name", pp);
+                p.id_qualifier = str(*po, "id_qualifier", pp);
+                p.id = str(*po, "id", pp);
+                if (auto const* ad = po->if_contains("address"); ad && ad->is_object()) {
+                    auto const& ao = ad->as_object();
+                    if (auto const* lines = arr(ao, "lines", pp + ".address"))
+                        for (auto const& l : *lines)
+                            if (l.is_string()) p.addr.lines.emplace_back(l.as_string());
+                    p.addr.city = str(ao, "city", pp + ".address");
+                    p.addr.state = str(ao, "state", pp + ".address");
+                    p.addr.postal_code = str(ao, "postal_code", pp + ".address");
+                    p.addr.country = str(ao, "country", pp + ".address");
+                }
+                out.push_back(std::move(p));
+            }
+    }
+    void charges(json::object const& o, std::string const& path, std::vector<charge>& out)
+    {
+        if (auto const* a = arr(o, "charges", path))
+            for (std::size_t i = 0; i < a->size() && ok; ++i) {
+                std::string cp = path + ".charges[" + std::to_string(i) + "]";
+                auto const* co = obj((*a)[i], cp);
+                if (!co) return;
+                charge c;
+                c.indicator = str(*co, "indicator", cp, true);
+                c.code = str(*co, "code", cp);
+                c.amount = dec(*co, "amount", cp);
+                c.percent = dec(*co, "percent", cp);
+                c.description = str(*co, "description", cp);
+                out.push_back(std::move(c));
+            }
+    }
+    void dates(json::object const& o, std::string const& path, std::vector<dated>& out)
+    {
+        if (auto const* a = arr(o, "dates", path))
+            for (std::size_t i = 0; i < a->size() && ok; ++i) {
+                std::string dp = path + ".dates[" + std::to_string(i) + "]";
+                auto const* d = obj((*a)[i], dp);
+                if (!d) return;
+                dated x;
+                x.qualifier = str(*d, "qualifier", dp, true);
+                date_field(*d, "date", dp, x.date);
+                x.time = str(*d, "time", dp);
+                out.push_back(std::move(x));
+            }
+    }
+};
+
+} // namespace
+
+bool from_json(json::value const& v, order& out, std::string& error)
+{
+    out = order{};
+    order_reader r{error};
+    std::string const root = "order";
+    auto const* o = r.obj(v, root);
+    if (!o) return false;
+    out.po_number = r.str(*o, "po_number", root, true);
+    out.purpose = r.str(*o, "purpose", root);
+    if (out.purpose.empty()) out.purpose = "00";
+    out.order_type = r.str(*o, "order_type", root);
+    r.date_field(*o, "order_date", root, out.order_date);
+    out.currency = r.str(*o, "currency", root);
+    if (auto const* a = r.arr(*o, "references", root))
+        for (std::size_t i = 0; i < a->size() && r.ok; ++i)
+            if (auto const* ro = r.obj((*a)[i], root + ".references[" + std::to_string(i) + "]"))
+                out.references.push_back({r.str(*ro, "qualifier", root + ".references[" + std::to_string(i) + "]", true),
+                                          r.str(*ro, "value", root + ".references[" + std::to_string(i) + "]"), {}});
+    r.dates(*o, root, out.dates);
+    r.parties(*o, root, out.parties);
+    r.charges(*o, root, out.charges);
+    if (auto const* a = r.arr(*o, "payment_terms", root))
+        for (std::size_t i = 0; i < a->size() && r.ok; ++i) {
+            std::string tp = root + ".payment_terms[" + std::to_string(i) + "]";
+            auto const* to = r.obj((*a)[i], tp);
+            if (!to) break;
+            terms t;
+            t.type = r.str(*to, "type", tp);
+            t.basis_date_code = r.str(*to, "basis_date_code", tp);
+            t.discount_percent = r.dec(*to, "discount_percent", tp);
+            auto days = [&](char const* k) -> std::optional<std::uint32_t> {
+                auto const* d = to->if_contains(k);
+                if (!d || d->is_null()) return std::nullopt;
+                if (d->is_uint64()) return static_cast<std::uint32_t>(d->as_uint64());
+                if (!d->is_int64() || d->as_int64() < 0) {
+                    r.fail(tp + "." + k, "expected a whole number of days");
+                    return std::nullopt;
+                }
+                return static_cast<std::uint32_t>(d->as_int64());
+            };
+            t.discount_days = days("discount_days");
+            t.net_days = days("net_days");
+            out.payment_terms.push_back(std::move(t));
+        }
+    auto const* lines = r.arr(*o, "lines", root);
+    if (!lines || lines->empty()) r.fail(root + ".lines", "an order needs at least one line");
+    for (std::size_t i = 0; lines && i < lines->size() && r.ok; ++i) {
+        std::string lp = root + ".lines[" + std::to_string(i) + "]";
+        auto const* lo = r.obj((*lines)[i], lp);
+        if (!lo) break;
+        order_line l;
+        l.line_id = r.str(*lo, "line_id", lp);
+        if (l.line_id.empty()) l.line_id = std::to_string(i + 1);
+        l.quantity = r.dec(*lo, "quantity", lp);
+        if (!l.quantity && r.ok) r.fail(lp + ".quantity", "is required");
+        l.uom = r.str(*lo, "uom", lp, true);
+        l.unit_price = r.dec(*lo, "unit_price", lp);
+        l.price_basis = r.str(*lo, "price_basis", lp);
+        if (auto const* ids = r.arr(*lo, "product_ids", lp))
+            for (std::size_t k = 0; k < ids->size() && r.ok; ++k) {
+                std::string ip = lp + ".product_ids[" + std::to_string(k) + "]";
+                if (auto const* io = r.obj((*ids)[k], ip)) l.product_ids.push_back({r.str(*io, "qualifier", ip, true), r.str(*io, "id", ip, true)});
+            }
+        l.description = r.str(*lo, "description", lp);
+        r.charges(*lo, lp, l.charges);
+        r.dates(*lo, lp, l.dates);
+        r.parties(*lo, lp, l.parties);
+        out.lines.push_back(std::move(l));
+    }
+    return r.ok;
+}
+
 } // namespace edigw::mappings

@@ -15,4 +15,9 @@ boost::json::value to_json(order const& o);
 boost::json::value to_json(x12::interchange_summary const& ic);
 boost::json::value to_json(x12::diagnostic const& d, std::string_view file);
 
+// Reads a canonical order back from its JSON form (as `edigw parse` writes
+// it, or as another system produces it). False with the JSON path and what is
+// wrong ("order.lines[2].quantity: expected a decimal string") otherwise.
+bool from_json(boost::json::value const& v, order& out, std::string& error);
+
 } // namespace edigw::mappings

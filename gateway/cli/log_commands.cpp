@@ -3,6 +3,7 @@
 
 #include "gateway/log/queries.hpp"
 #include "gateway/pipeline/emit.hpp"
+#include "mappings/json.hpp"
 #include "gateway/pipeline/receive.hpp"
 #include "x12/document.hpp"
 
@@ -694,11 +695,46 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (int rc = load_partners("emit", c, all, p, err)) return rc;
     auto st = open_store("emit", c, err);
     if (!st) return 2;
-    pipeline::inbound_options io;
-    io.partner = p;
-    io.profiles = &all;
-    io.received_date = c.received;
-    auto an = pipeline::analyse_file(order_file, io);
+    pipeline::analysis an;
+    {
+        // An 850 (X12) or a canonical order (JSON, as edigw parse writes it).
+        std::ifstream in(order_file, std::ios::binary);
+        std::string head(64, '\0');
+        in.read(head.data(), 64);
+        head.resize(static_cast<std::size_t>(in.gcount()));
+        auto first = head.find_first_not_of(" \t\r\n");
+        if (in.gcount() > 0 || in.eof()) {
+            if (first != std::string::npos && (head[first] == '{' || head[first] == '[')) {
+                json::value v;
+                if (int rc = read_json(order_file, v)) return rc;
+                // `edigw parse` output holds {"orders": [...]}; a bare order is one object.
+                std::vector<json::value const*> orders;
+                if (v.is_object() && v.as_object().contains("orders") && v.at("orders").is_array())
+                    for (auto const& o : v.at("orders").as_array()) orders.push_back(&o);
+                else
+                    orders.push_back(&v);
+                for (auto const* ov : orders) {
+                    pipeline::order_result res;
+                    std::string e;
+                    if (!mappings::from_json(*ov, res.order, e)) {
+                        err << "edigw emit: " << order_file << ": " << e << '\n';
+                        return 1;
+                    }
+                    partners::rule_context ctx;
+                    ctx.received_date = c.received.empty() ? pipeline::today_iso() : c.received;
+                    res.decision = partners::apply_rules(res.order, *p, ctx);
+                    an.orders.push_back(std::move(res));
+                }
+            }
+        }
+    }
+    if (an.orders.empty()) {
+        pipeline::inbound_options io;
+        io.partner = p;
+        io.profiles = &all;
+        io.received_date = c.received;
+        an = pipeline::analyse_file(order_file, io);
+    }
     if (an.io_error) {
         err << "edigw: " << order_file << ": cannot read: " << an.io_message << '\n';
         return 2;

@@ -81,6 +81,7 @@ bool invoice_data(json::value const& invoice, json::value& data, shipment_error&
             auto days = [&](char const* k) -> std::string {
                 auto const* v = to->if_contains(k);
                 if (!v) return {};
+                if (v->is_uint64() && v->as_uint64() <= 999) return std::to_string(v->as_uint64());
                 if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 999) {
                     r.fail(tp + "." + k, "expected a whole number of days (0-999)");
                     return {};

@@ -329,3 +329,38 @@ TEST_CASE("edigw receive, log, show, report rejected and kpi on one data directo
     CHECK(run("kpi" + dd).out.find("exceptions per 1,000") != std::string::npos);
     fs::remove_all(data);
 }
+
+TEST_CASE("edigw emit 855, 856 and 810: X12 on stdout, recorded in the log", "[cli][emit]")
+{
+    auto data = fs::temp_directory_path() / ("edigw-cli-emit-" + std::to_string(::getpid()));
+    fs::remove_all(data);
+    std::string const d = " --data '" + data.string() + "' --partners '" + partners_dir() + "'";
+    std::string const s = std::string(EDIGW_SAMPLES_DIR);
+    auto a = run("emit 855 --partner buyerco --order '" + s + "/850-005010-original.x12' --received 2024-03-15" + d);
+    CHECK(a.code == 0);
+    CHECK(a.out.find("ST*855*") != std::string::npos);
+    CHECK(a.out.find("ACK*IB*2*CA*068*20240405~") != std::string::npos);
+    auto parsed = run("parse '" + s + "/850-005010-original.x12'");
+    auto json_file = temp_file("orders.json", parsed.out);
+    auto j = run("emit 855 --partner buyerco --order " + quoted(json_file) + " --received 2024-03-15" + d);
+    CHECK(j.code == 0);
+    CHECK(j.out.find("BAK*00*AC*PO-7001*") != std::string::npos);
+    fs::remove(json_file);
+    auto b = run("emit 856 --partner buyerco --shipment '" + s + "/shipment-buyerco-SHP-9001.json'" + d);
+    CHECK(b.code == 0);
+    CHECK(b.out.find("CTT*6*13~") != std::string::npos);
+    auto c = run("emit 810 --partner buyerco --invoice '" + s + "/invoice-buyerco-INV-3001.json'" + d);
+    CHECK(c.code == 0);
+    CHECK(c.out.find("TDS*14750*13250*14485*265~") != std::string::npos);
+    auto c2 = run("emit 810 --partner acme --shipment '" + s + "/shipment-buyerco-SHP-9001.json' --order '" + s
+                  + "/850-005010-original.x12' --received 2024-03-15" + d);
+    CHECK(c2.code == 0);
+    CHECK(c2.out.find("*U*00401*") != std::string::npos);
+    auto log = run("log --direction out --format json --data '" + data.string() + "'");
+    auto rows = boost::json::parse(log.out).as_array();
+    CHECK(rows.size() == 5);
+    CHECK(run("emit 999 --partner buyerco" + d).code == 2);
+    CHECK(run("emit 855 --order x" + d).code == 2);
+    CHECK(run("emit --help").code == 0);
+    fs::remove_all(data);
+}

@@ -189,3 +189,37 @@ TEST_CASE("ISO dates and times", "[mappings][850]")
     CHECK(mappings::iso_time("09301525") == "09:30:15.25");
     CHECK(mappings::iso_time("2460").empty());
 }
+
+#include "mappings/json.hpp"
+
+#include <boost/json.hpp>
+
+TEST_CASE("a canonical order reads back from its JSON; a bad one is refused with its JSON path", "[mapping][json]")
+{
+    auto doc = edigw::x12::document::parse(edigw::test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"));
+    REQUIRE(doc.sets().size() == 1);
+    edigw::mappings::order o;
+    std::vector<edigw::x12::diagnostic> diags;
+    REQUIRE(edigw::mappings::map_850(doc.transaction(doc.sets()[0]), o, diags));
+    auto j = edigw::mappings::to_json(o);
+    edigw::mappings::order back;
+    std::string err;
+    REQUIRE(edigw::mappings::from_json(j, back, err));
+    CHECK(back.po_number == o.po_number);
+    CHECK(back.order_date == o.order_date);
+    REQUIRE(back.lines.size() == o.lines.size());
+    CHECK(*back.lines[1].quantity == *o.lines[1].quantity);
+    CHECK(*back.lines[0].unit_price == *o.lines[0].unit_price);
+    CHECK(back.lines[1].product_ids.size() == 2);
+    CHECK(back.parties.size() == o.parties.size());
+    CHECK(back.parties[0].addr.city == "SPRINGFIELD");
+    CHECK(back.payment_terms.size() == 1);
+    CHECK(*back.payment_terms[0].net_days == 30);
+
+    auto bad = boost::json::parse(R"({"po_number": "X", "lines": [{"uom": "EA", "quantity": "1"}, {"uom": "EA", "quantity": 2}]})");
+    CHECK_FALSE(edigw::mappings::from_json(bad, back, err));
+    CHECK(err == "order.lines[1].quantity: expected a decimal written as a string (\"4.25\")");
+    auto bad2 = boost::json::parse(R"({"lines": [{"uom": "EA", "quantity": "1"}]})");
+    CHECK_FALSE(edigw::mappings::from_json(bad2, back, err));
+    CHECK(err == "order.po_number: is required");
+}
