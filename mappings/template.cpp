@@ -656,6 +656,11 @@ private:
                 auto const* e = &seg->elements[el - 1];
                 if (comp && e->composite && comp <= e->composite->components.size()) e = &e->composite->components[comp - 1];
                 if (s.size() > e->max_length) s.resize(e->max_length);
+                // Up to the minimum too: numbers with leading zeros, text with blanks.
+                if (!s.empty() && s.size() < e->min_length) {
+                    if (e->type == x12::data_type::n) s.insert(0, e->min_length - s.size(), '0');
+                    else if (e->type == x12::data_type::an) s.append(e->min_length - s.size(), ' ');
+                }
             }
         }
         for (char ch : s)

@@ -26,7 +26,8 @@
 //   n0 .. n9        an implied-decimal number (n2: 147.5 -> 14750)
 //   pad:N trunc:N   left-justify with blanks to N / cut to N characters
 //   zpad:N          right-justify with zeros to N digits
-//   fit             cut to the dictionary's maximum length of this element
+//   fit             cut to the dictionary's maximum length of this element,
+//                   and pad to its minimum (numbers with zeros, text with blanks)
 //   upper           upper case
 //   default:X       X when the value is empty
 //   map:TABLE       translate through a table declared with

@@ -69,6 +69,10 @@ TEST_CASE("templates: loops, blocks, inline conditions and every filter", "[temp
     auto const* d = x12::dictionary::standard("005010");
     json::value big = json::object{{"name", std::string(70, 'N')}};
     CHECK(render("N1*ST*{name|fit}", big, d) == "N1*ST*" + std::string(60, 'N') + "~");
+    // ... and pad to its minimum: N4*{city} is AN 2/30, TA101 is N0 9/9.
+    json::value small = json::object{{"city", "X"}, {"n", "42"}};
+    CHECK(render("N4*{city|fit}", small, d) == "N4*X ~");
+    CHECK(render("TA1*{n|fit}", small, d) == "TA1*000000042~");
 }
 
 TEST_CASE("a template with an error is refused with file, line, column and what was expected", "[template]")
