@@ -1,7 +1,10 @@
 // libFuzzer target: any bytes through the in-memory parse, the streaming
-// parse (in 7-byte chunks, so refills land everywhere) and the 850 mapper.
-// Both parses must agree on what they saw. Seeded from ../shared/corpus.
+// parse (in 7-byte chunks, so refills land everywhere), the 850 mapper, the
+// dictionary validator and the ack builder. Both parses must agree on what
+// they saw, and every ack we would send must itself parse without an error.
+// Seeded from ../shared/corpus.
 #include "mappings/map_850.hpp"
+#include "x12/ack.hpp"
 #include "x12/document.hpp"
 
 #include <cstdint>
@@ -46,5 +49,28 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         },
         st);
     if (c.sets != doc.stats().sets || c.diags != doc.diagnostics().size()) std::abort();
+
+    static x12::validator const v4(*x12::dictionary::standard("004010"));
+    static x12::validator const v5(*x12::dictionary::standard("005010"));
+    x12::ack_collector collector([](x12::group_summary const& g) -> x12::validator const* {
+        return x12::is_5010_or_later(g.version) ? &v5 : &v4;
+    });
+    x12::parser pa(collector);
+    std::string copy = bytes;
+    pa.parse(std::span<char>(copy.data(), copy.size()));
+    auto numbers = x12::counting_from(1);
+    x12::ack_options o;
+    o.ta1 = x12::ta1_policy::always;
+    o.date = "20240101";
+    o.time = "0000";
+    for (auto const& ic : collector.interchanges()) {
+        for (auto const& g : ic.groups)
+            for (auto const& s : g.sets)
+                for (auto const& d : s.diagnostics)
+                    if (d.where.offset > size || d.caret > d.excerpt.size()) std::abort();
+        auto out = x12::build_acks(ic, o, numbers);
+        for (auto const* text : {&out.ta1, &out.functional})
+            if (!text->empty() && x12::document::parse(*text).has_errors()) std::abort();
+    }
     return 0;
 }

@@ -412,3 +412,33 @@ TEST_CASE("every document honours a partner's override of its template", "[emit]
     CHECK(b.interchange.find("N1*") == std::string::npos);
     check_valid(b.interchange, "004010");
 }
+
+TEST_CASE("004010 goldens: the 855, 856 and 810 for Acme (default templates, its delimiters)", "[emit][golden]")
+{
+    bool const update = std::getenv("EDIGW_UPDATE_GOLDEN") != nullptr;
+    std::string po = "ISA*00*          *00*          *12*5165550100     *ZZ*SELLERCOEDI    *261120*1015*U*00401*000004711*0*P*>~"
+                     "GS*PO*ACMERETAIL*SELLERCO*20261120*1015*4711*X*004010~ST*850*0001~BEG*00*SA*A-88120**20261120~"
+                     "REF*DP*082~DTM*010*20261201~N1*ST*ACME STORE 212*92*0212~N3*12 HARBOR RD~N4*PORTLAND*ME*04101*US~"
+                     "PO1*1*24*EA*11.40*PE*VP*SC-1001~PO1*2*40*EA*18.75*PE*VP*SC-1002~CTT*2*64~SE*11*0001~GE*1*4711~IEA*1*000004711~";
+    auto an = analyse(po, nullptr, "2026-11-20");
+    auto const& o = first_order(an);
+    auto eo = fixed();
+    eo.seller_order_number = "SO-1";
+    auto shipment = sample_json("shipment-buyerco-SHP-9001.json");
+    auto results = std::vector<std::pair<std::string, pipeline::emit_result>>{
+        {"acme-855", pipeline::emit_855(partner("acme"), o.order, *o.decision, eo)},
+        {"acme-856", pipeline::emit_856(partner("acme"), shipment, eo)},
+        {"acme-810", pipeline::emit_810(partner("acme"), sample_json("invoice-buyerco-INV-3001.json"), eo)},
+    };
+    for (auto const& [name, r] : results) {
+        INFO(name << ": " << r.error);
+        REQUIRE(r.ok);
+        check_valid(r.interchange, "004010");
+        fs::path expect = fs::path(EDIGW_GOLDEN_DIR) / "documents" / (name + ".expect");
+        if (update) {
+            std::ofstream(expect, std::ios::binary) << r.interchange;
+            continue;
+        }
+        CHECK(r.interchange == test::read_file(expect.string()));
+    }
+}
