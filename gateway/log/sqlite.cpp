@@ -15,7 +15,10 @@ bool connection::open(std::string const& path, bool create, std::string& err)
     }
     // Writers from other processes wait (up to 30 s) instead of failing.
     sqlite3_busy_timeout(raw, 30000);
-    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")) {
+    // A whole file's sets go in one transaction: a 32 MB page cache keeps a
+    // 10,000-order file's index pages in memory until the commit.
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")
+        || !exec("PRAGMA cache_size=-32768")) {
         err = path + ": " + error_;
         db_.reset();
         return false;
