@@ -86,6 +86,7 @@ struct parser::impl {
     std::error_code io_error;
 
     std::size_t pos = 0;        // next byte to scan
+    std::uint64_t wrap_segment_abs = UINT64_MAX, wrap_scanned_abs = 0; // a wrapped segment's terminator search
     std::size_t unit_start = 0; // bytes before this may be discarded on refill
 
     // Line bookkeeping for positions: newlines before buf[0], and a cursor.
@@ -362,8 +363,14 @@ struct parser::impl {
             // segment without its line breaks and split the copy.
             elems.resize(mark);
             std::size_t i = pos;
+            // Resume the terminator search where the last read stopped (by
+            // absolute offset, which survives the buffer moving).
+            if (wrap_segment_abs == base + pos && wrap_scanned_abs > base + pos && wrap_scanned_abs <= base + len)
+                i = static_cast<std::size_t>(wrap_scanned_abs - base);
             while (i < len && table.cls[static_cast<std::uint8_t>(buf[i])] != detail::terminator) ++i;
             if (i >= len && !eof) {
+                wrap_segment_abs = base + pos;
+                wrap_scanned_abs = base + i;
                 if (unit_too_big()) return true;
                 after_refill(refill());
                 return false;
