@@ -54,6 +54,21 @@ std::string safe_value(std::string_view v, delimiters const& d)
     return out;
 }
 
+// A value we echo from the inbound interchange (IDs, control numbers, tags),
+// fit for our answer: its bytes may be delimiters of the outbound interchange
+// (the partner's outbound delimiters differ from what they sent, or the
+// inbound ISA was garbled); such bytes are dropped rather than corrupt it.
+std::string echo(std::string_view v, delimiters const& d)
+{
+    std::string out;
+    for (char c : v) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == d.element || c == d.segment || c == d.component || (d.repetition && c == d.repetition) || u < 0x20) continue;
+        out += c;
+    }
+    return out;
+}
+
 std::string ta1_code_of(std::vector<diagnostic> const& diags, bool& error, bool& warning)
 {
     std::string code;
@@ -185,7 +200,8 @@ struct fa_writer {
         bool const ok = is999 ? s.accepted_999() : s.accepted_997();
         if (ok) ++accepted;
         if (ok && !detail_accepted) return;
-        w.segment("AK2", {s.id, s.control_number, v5010 ? std::string_view(s.implementation_reference) : std::string_view()});
+        w.segment("AK2", {echo(s.id, d), echo(s.control_number, d),
+                          v5010 ? echo(s.implementation_reference, d) : std::string()});
 
         std::vector<std::string> set_codes;
         bool seg_errors = false, impl_errors = false;
@@ -211,7 +227,7 @@ struct fa_writer {
             if (lvl == level::segment) {
                 std::string code(ak304_code(diag.code));
                 if (code.empty()) continue;
-                w.segment(is999 ? "IK3" : "AK3", {diag.where.tag, pos, diag.loop_id, code});
+                w.segment(is999 ? "IK3" : "AK3", {echo(diag.where.tag, d), pos, echo(diag.loop_id, d), code});
                 ++ak3;
                 last_key.clear();
                 continue;
@@ -220,7 +236,7 @@ struct fa_writer {
             if (code.empty()) continue;
             std::string key = diag.where.tag + "#" + pos;
             if (key != last_key) {
-                w.segment(is999 ? "IK3" : "AK3", {diag.where.tag, pos, diag.loop_id, "8"});
+                w.segment(is999 ? "IK3" : "AK3", {echo(diag.where.tag, d), pos, echo(diag.loop_id, d), "8"});
                 ++ak3;
                 last_key = key;
                 ak4_in_segment = 0;
@@ -260,10 +276,15 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
 
     auto envelope = [&] {
         interchange_envelope env;
-        env.sender_qualifier = ic.receiver_qualifier;
-        env.sender_id = ic.receiver_id;
-        env.receiver_qualifier = ic.sender_qualifier;
-        env.receiver_id = ic.sender_id;
+        env.sender_qualifier = echo(ic.receiver_qualifier, d);
+        env.sender_id = echo(ic.receiver_id, d);
+        env.receiver_qualifier = echo(ic.sender_qualifier, d);
+        env.receiver_id = echo(ic.sender_id, d);
+        // A blank ID (a garbled ISA, answered TA1 006/008) still needs a value
+        // to be valid X12; the transport knows where the answer goes.
+        auto blank = [](std::string const& v) { return v.find_first_not_of(' ') == std::string::npos; };
+        if (blank(env.sender_id)) env.sender_id = "UNKNOWN";
+        if (blank(env.receiver_id)) env.receiver_id = "UNKNOWN";
         env.date = date8.size() == 8 ? date8.substr(2) : date8;
         env.time = time4;
         env.version = o.isa_version.empty() ? ic.version : o.isa_version;
@@ -314,7 +335,7 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
         auto env = envelope();
         env.control_number = numbers.next_interchange();
         writer w(env);
-        w.interchange_segment("TA1", {ic.control_number, ic.date, ic.time, out.ta1_status, out.ta1_note});
+        w.interchange_segment("TA1", {echo(ic.control_number, d), echo(ic.date, d), echo(ic.time, d), out.ta1_status, out.ta1_note});
         out.ta1 = w.finish();
         // A TA1-only interchange has no groups: IEA01 0, as the writer counts.
     }
@@ -331,7 +352,7 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
         if (fa_group(g.summary)) continue;
         bool const v5010 = is_5010_or_later(g.summary.version);
         bool const is999 = o.kind == fa_kind::always_999 || (o.kind == fa_kind::by_version && v5010);
-        std::string version = is999 ? "005010X231A1" : g.summary.version.substr(0, 6);
+        std::string version = is999 ? "005010X231A1" : echo(g.summary.version.substr(0, 6), o.outbound_delimiters.value_or(ic.delimiters));
         if (version.empty()) version = "004010";
         todo.push_back({&g, is999, version});
     }
@@ -347,14 +368,15 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
         auto const& g = p.g->summary;
         if (p.version != open_version) {
             if (!open_version.empty()) w.end_group();
-            w.begin_group("FA", g.application_receiver, g.application_sender, date8, time4, numbers.next_group(), p.version);
+            w.begin_group("FA", echo(g.application_receiver, d), echo(g.application_sender, d), date8, time4, numbers.next_group(),
+                          p.version);
             open_version = p.version;
         }
         bool const v5010 = is_5010_or_later(p.version);
         char cn[16];
         std::snprintf(cn, sizeof cn, "%04u", ++set_no);
         w.begin_set(p.is999 ? "999" : "997", cn, p.is999 ? "005010X231A1" : "");
-        w.segment("AK1", {g.functional_id, g.control_number, v5010 ? std::string_view(g.version) : std::string_view()});
+        w.segment("AK1", {echo(g.functional_id, d), echo(g.control_number, d), v5010 ? echo(g.version, d) : std::string()});
 
         // Group-level errors (AK905) reject the group as a whole.
         std::vector<std::string> group_codes;
