@@ -5,6 +5,7 @@
 #include "gateway/pipeline/emit.hpp"
 #include "mappings/json.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/service/service.hpp"
 #include "x12/document.hpp"
 
 #include <boost/json.hpp>
@@ -777,6 +778,68 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         out << text;
     }
     return emitted ? status : 1;
+}
+
+int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--received YYYY-MM-DD]\n\n"
+               "Runs the gateway: every partner's drop folder ([transport.folder]) is watched; a file is\n"
+               "taken when complete, received into the log exactly once, answered in the partner's\n"
+               "outbound folder, and moved to its inbound .done/ folder. SIGTERM/SIGINT stop it\n"
+               "gracefully. --admin-port serves /healthz and /metrics on 127.0.0.1, with the token in\n"
+               "$EDIGW_ADMIN_TOKEN (Authorization: Bearer ...). A --config TOML holds the same:\n"
+               "[service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers.\n";
+        return 0;
+    }
+    common c;
+    std::string config_file, admin_port;
+    std::vector<char*> args{argv[0]};
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if ((a == "--config" || a == "--admin-port") && i + 1 < argc) {
+            (a == "--config" ? config_file : admin_port) = argv[++i];
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
+    if (int rc = parse("serve", static_cast<int>(args.size()), args.data(), {"--data", "--partners", "--received"}, c, err)) return rc;
+    service::config cfg;
+    if (!config_file.empty()) {
+        service::config_error ce;
+        if (!service::load_config(config_file, cfg, ce)) {
+            err << "edigw serve: " << ce.what() << '\n';
+            return 2;
+        }
+    }
+    if (!c.data.empty()) cfg.data_dir = c.data;
+    if (cfg.data_dir.empty()) cfg.data_dir = log::default_data_dir();
+    if (!c.partners.empty()) cfg.partners_dir = c.partners;
+    if (cfg.partners_dir.empty()) cfg.partners_dir = partners::default_partners_dir();
+    cfg.received_date = c.received;
+    if (!admin_port.empty()) {
+        char* end = nullptr;
+        long v = std::strtol(admin_port.c_str(), &end, 10);
+        if (*end || v < 1 || v > 65535) {
+            err << "edigw serve: --admin-port must be 1..65535\n";
+            return 2;
+        }
+        cfg.admin_port = static_cast<std::uint16_t>(v);
+        char const* t = std::getenv("EDIGW_ADMIN_TOKEN");
+        if (!t || std::string_view(t).size() < 16) {
+            err << "edigw serve: --admin-port needs EDIGW_ADMIN_TOKEN (16 characters or more)\n";
+            return 2;
+        }
+        cfg.admin_token = t;
+    }
+    std::vector<partners::profile> all;
+    partners::profile_error pe;
+    if (!partners::load_profiles(cfg.partners_dir, all, pe)) {
+        err << "edigw serve: " << pe.what() << '\n';
+        return 2;
+    }
+    service::gateway g(cfg, std::move(all));
+    return g.run([&](std::string const& line) { err << line << std::endl; });
 }
 
 int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err)

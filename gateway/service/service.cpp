@@ -1,0 +1,481 @@
+#include "gateway/service/service.hpp"
+
+#include "gateway/log/store.hpp"
+#include "gateway/pipeline/receive.hpp"
+#include "x12/document.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <toml++/toml.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace edigw::service {
+
+namespace {
+// Crash points for the crash tests (EDIGW_CRASH_AT), as in the pipeline.
+void crash_point(char const* name)
+{
+    static char const* at = std::getenv("EDIGW_CRASH_AT");
+    if (at && std::strcmp(at, name) == 0) std::raise(SIGKILL);
+}
+} // namespace
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+
+std::string config_error::what() const
+{
+    std::string s = file;
+    if (line) s += ":" + std::to_string(line) + ":" + std::to_string(column);
+    return s + ": " + message;
+}
+
+bool load_config(fs::path const& file, config& out, config_error& err)
+{
+    err = config_error{file.string(), 0, 0, {}};
+    toml::table root;
+    try {
+        root = toml::parse_file(file.string());
+    } catch (toml::parse_error const& e) {
+        err.line = static_cast<std::uint32_t>(e.source().begin.line);
+        err.column = static_cast<std::uint32_t>(e.source().begin.column);
+        err.message = std::string(e.description());
+        return false;
+    }
+    auto fail = [&](toml::node const& n, std::string m) {
+        err.line = static_cast<std::uint32_t>(n.source().begin.line);
+        err.column = static_cast<std::uint32_t>(n.source().begin.column);
+        err.message = std::move(m);
+        return false;
+    };
+    for (auto const& [k, v] : root)
+        if (k.str() != "service") return fail(v, "unknown table '" + std::string(k.str()) + "' (expected [service])");
+    auto const* svc = root["service"].as_table();
+    if (!svc) return true;
+    for (auto const& [k, v] : *svc) {
+        std::string key(k.str());
+        auto str = [&](std::string& into) {
+            if (!v.is_string()) return fail(v, "'service." + key + "' must be a string");
+            into = v.as_string()->get();
+            return true;
+        };
+        auto num = [&](auto& into, std::int64_t lo, std::int64_t hi) {
+            if (!v.is_integer() || v.as_integer()->get() < lo || v.as_integer()->get() > hi)
+                return fail(v, "'service." + key + "' must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+            into = static_cast<std::remove_reference_t<decltype(into)>>(v.as_integer()->get());
+            return true;
+        };
+        std::string s;
+        if (key == "data") { if (!str(s)) return false; out.data_dir = file.parent_path() / s; }
+        else if (key == "partners") { if (!str(s)) return false; out.partners_dir = file.parent_path() / s; }
+        else if (key == "admin_address") {
+            if (!str(out.admin_address)) return false;
+            if (out.admin_address != "127.0.0.1" && out.admin_address != "::1")
+                return fail(v, "'service.admin_address' must be a loopback address (127.0.0.1 or ::1): the admin surface is not for the network");
+        } else if (key == "admin_port") { if (!num(out.admin_port, 0, 65535)) return false; }
+        else if (key == "admin_token_env") {
+            if (!str(s)) return false;
+            char const* t = std::getenv(s.c_str());
+            if (!t || std::string_view(t).size() < 16)
+                return fail(v, "the environment variable " + s + " must hold the admin token (16 characters or more)");
+            out.admin_token = t;
+        } else if (key == "poll_ms") { if (!num(out.poll_ms, 50, 3600000)) return false; }
+        else if (key == "workers") { if (!num(out.workers, 1, 64)) return false; }
+        else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers)");
+    }
+    if (out.admin_port && out.admin_token.empty())
+        return fail(*svc, "an admin_port needs admin_token_env: the admin endpoint always asks for a token");
+    return true;
+}
+
+std::string metrics::text() const
+{
+    std::ostringstream o;
+    auto counter = [&](char const* name, char const* help, std::uint64_t v) {
+        o << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n" << name << ' ' << v << '\n';
+    };
+    counter("edigw_files_received_total", "Inbound files processed.", files_received);
+    counter("edigw_files_duplicate_total", "Inbound files recognised as sent before.", files_duplicate);
+    counter("edigw_files_failed_total", "Inbound files that could not be processed (kept for a retry).", files_failed);
+    counter("edigw_sets_total", "Transaction sets received.", sets);
+    counter("edigw_orders_accepted_total", "Orders accepted (with or without changes).", orders_accepted);
+    counter("edigw_orders_rejected_total", "Orders rejected.", orders_rejected);
+    counter("edigw_acks_sent_total", "Acknowledgments delivered.", acks_sent);
+    o << "# HELP edigw_queue_depth Files waiting for a worker.\n# TYPE edigw_queue_depth gauge\nedigw_queue_depth " << queue_depth
+      << '\n';
+    o << "# HELP edigw_ack_latency_seconds Receipt of a file to its acknowledgments delivered.\n"
+         "# TYPE edigw_ack_latency_seconds summary\n"
+      << "edigw_ack_latency_seconds_sum " << static_cast<double>(ack_latency_us_sum) / 1e6 << '\n'
+      << "edigw_ack_latency_seconds_count " << ack_latency_count << '\n';
+    return o.str();
+}
+
+struct gateway::impl {
+    config cfg;
+    std::vector<partners::profile> profiles;
+    asio::io_context ioc;
+    std::unique_ptr<asio::thread_pool> pool;
+    asio::steady_timer timer{ioc};
+    asio::signal_set signals{ioc, SIGINT, SIGTERM};
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+    std::uint16_t bound_port = 0;
+    metrics m;
+    std::function<void(std::string const&)> log;
+    std::atomic<bool> stopping{false};
+
+    std::mutex mu;                                   // guards the two below
+    std::set<std::string> in_flight;                 // files a worker holds
+    std::map<std::string, std::uintmax_t> last_size; // for "complete": the size seen at the last poll
+
+    impl(config c, std::vector<partners::profile> p) : cfg(std::move(c)), profiles(std::move(p)) {}
+
+    void say(std::string const& s)
+    {
+        if (log) log(log::now_iso() + " " + s);
+    }
+
+    // ---- drop folders -------------------------------------------------------------------
+
+    void schedule()
+    {
+        if (stopping) return;
+        timer.expires_after(std::chrono::milliseconds(cfg.poll_ms));
+        timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) return;
+            // Listing folders is blocking I/O: done on a worker.
+            asio::post(*pool, [this] { poll(); });
+            schedule();
+        });
+    }
+
+    void poll()
+    {
+        for (auto const& p : profiles) {
+            if (!p.folder) continue;
+            fs::path in = p.dir / p.folder->inbound;
+            std::error_code ec;
+            if (!fs::is_directory(in, ec)) continue;
+            for (auto const& e : fs::directory_iterator(in, ec)) {
+                if (stopping) return;
+                std::string name = e.path().filename().string();
+                // Partners write under a temporary name or a dot name, then rename.
+                if (!e.is_regular_file() || name.empty() || name[0] == '.' || name.size() > 200
+                    || (name.size() > 4 && name.substr(name.size() - 4) == ".tmp"))
+                    continue;
+                std::uintmax_t size = e.file_size(ec);
+                if (ec) continue;
+                std::string key = e.path().string();
+                {
+                    std::lock_guard lock(mu);
+                    if (in_flight.count(key)) continue;
+                    auto it = last_size.find(key);
+                    // Complete when its size did not change since the last poll.
+                    if (it == last_size.end() || it->second != size) {
+                        last_size[key] = size;
+                        continue;
+                    }
+                    last_size.erase(it);
+                    in_flight.insert(key);
+                }
+                ++m.queue_depth;
+                asio::post(*pool, [this, &p, path = e.path()] {
+                    --m.queue_depth;
+                    take(p, path);
+                    std::lock_guard lock(mu);
+                    in_flight.erase(path.string());
+                });
+            }
+        }
+    }
+
+    log::store* store()
+    {
+        // One connection per worker thread: SQLite connections are not shared.
+        thread_local std::unique_ptr<log::store> st;
+        thread_local fs::path for_dir;
+        if (!st || for_dir != cfg.data_dir) {
+            std::string err;
+            st = log::store::open(cfg.data_dir, err);
+            for_dir = cfg.data_dir;
+            if (!st) say("error: " + err);
+        }
+        return st.get();
+    }
+
+    static bool write_durably(fs::path const& target, std::string const& bytes)
+    {
+        fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+        int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        if (fd < 0) return false;
+        bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        std::error_code ec;
+        if (ok) fs::rename(tmp, target, ec);
+        return ok && !ec;
+    }
+
+    // Delivers the acks of inbound transmission `original` not delivered yet.
+    std::size_t deliver(log::store& st, partners::profile const& p, std::int64_t original)
+    {
+        fs::path out = p.dir / p.folder->outbound;
+        std::error_code ec;
+        fs::create_directories(out, ec);
+        std::size_t sent = 0;
+        log::sql::statement q(st.db(), "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ? AND direction = 'out' "
+                                       "ORDER BY id");
+        q.bind(1, original);
+        std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> acks;
+        while (q.step()) acks.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3));
+        for (auto const& [id, doc, sha, status] : acks) {
+            if (status == "sent") continue; // delivered before a crash: never twice
+            auto bytes = st.archived(sha);
+            if (!bytes) continue;
+            auto parsed = x12::document::parse(*bytes);
+            std::string isa13 = parsed.interchanges().empty() ? std::to_string(id) : parsed.interchanges()[0].control_number;
+            fs::path target = out / (isa13 + "-" + doc + ".x12"); // our own control number: a safe name
+            if (!fs::exists(target) && !write_durably(target, *bytes)) {
+                say("error: cannot write " + target.string());
+                continue;
+            }
+            log::sql::statement u(st.db(), "UPDATE transmissions SET status = 'sent', transport = 'folder', remote_name = ?, "
+                                           "completed_at = ? WHERE id = ?");
+            u.bind(1, target.filename().string()).bind(2, log::now_iso()).bind(3, id);
+            if (u.run()) (void)st.audit("edigw serve", "transmission", id, "sent", status, "sent", target.string());
+            ++sent;
+        }
+        m.acks_sent += sent;
+        return sent;
+    }
+
+    void take(partners::profile const& p, fs::path const& path)
+    {
+        if (stopping) return; // parked: the next start takes it
+        auto const t0 = std::chrono::steady_clock::now();
+        log::store* st = store();
+        if (!st) {
+            ++m.files_failed;
+            return;
+        }
+        std::ifstream in(path, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+            ++m.files_failed;
+            return;
+        }
+        std::string const sha = log::sha256_hex(bytes);
+        fs::path done_dir = p.dir / p.folder->inbound / ".done";
+        std::error_code ec;
+        fs::create_directories(done_dir, ec);
+        fs::path done = done_dir / (sha.substr(0, 16) + "-" + path.filename().string());
+
+        // Recovery: this very file was received before a crash and is still here.
+        std::int64_t original = 0;
+        {
+            log::sql::statement q(st->db(), "SELECT t.id FROM transmissions t WHERE t.partner = ? AND t.direction = 'in' "
+                                            "AND t.sha256 = ? AND t.status IN ('processed', 'partial', 'rejected') "
+                                            "AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.entity = 'transmission' "
+                                            "AND a.entity_id = t.id AND a.action = 'taken') ORDER BY t.id DESC LIMIT 1");
+            q.bind(1, p.id).bind(2, sha);
+            if (q.step()) original = q.integer(0);
+        }
+        if (original) {
+            say("recovering " + path.filename().string() + " (transmission " + std::to_string(original) + ")");
+        } else {
+            pipeline::receive_options o;
+            o.transport = "folder";
+            o.remote_name = path.filename().string();
+            o.actor = "edigw serve";
+            o.received_date = cfg.received_date;
+            auto r = pipeline::receive_bytes(*st, bytes, path.string(), &p, profiles, o);
+            if (!r.ok) {
+                ++m.files_failed;
+                say("error: " + path.string() + ": " + r.error);
+                if (!r.transmission_id) return; // nothing recorded: left in place, retried at the next poll
+            }
+            original = r.transmission_id;
+            if (r.status == "duplicate" && r.duplicate_of) {
+                ++m.files_duplicate;
+                original = r.duplicate_of;
+                // A resend: answered again with the first acks.
+                log::sql::statement reset(st->db(), "UPDATE transmissions SET status = 'ready' WHERE reply_to = ? AND direction = 'out'");
+                reset.bind(1, original);
+                (void)reset.run();
+            } else {
+                ++m.files_received;
+                m.sets += r.sets;
+                m.orders_accepted += r.orders_accepted;
+                m.orders_rejected += r.orders_rejected;
+            }
+            say("received " + path.filename().string() + " from " + p.id + ": " + r.status);
+            if (r.status == "duplicate" && r.duplicate_of) {
+                deliver(*st, p, original);
+                fs::rename(path, done, ec);
+                return;
+            }
+        }
+        deliver(*st, p, original);
+        crash_point("serve-after-deliver");
+        // Moved out first, then marked: a crash in between leaves a moved file
+        // and an unmarked record, which nothing acts on again.
+        fs::rename(path, done, ec);
+        if (ec) say("error: cannot move " + path.string() + ": " + ec.message());
+        (void)st->audit("edigw serve", "transmission", original, "taken", "", "", done.string());
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        m.ack_latency_us_sum += static_cast<std::uint64_t>(us);
+        ++m.ack_latency_count;
+    }
+
+    // ---- the admin endpoint -------------------------------------------------------------------
+
+    void accept()
+    {
+        acceptor->async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket s) {
+            if (ec || stopping) return;
+            serve_one(std::move(s));
+            accept();
+        });
+    }
+
+    void serve_one(asio::ip::tcp::socket s)
+    {
+        struct session {
+            asio::ip::tcp::socket sock;
+            beast::flat_buffer buf;
+            http::request<http::string_body> req;
+            http::response<http::string_body> res;
+            asio::steady_timer deadline;
+            explicit session(asio::ip::tcp::socket so) : sock(std::move(so)), deadline(sock.get_executor()) {}
+        };
+        auto ss = std::make_shared<session>(std::move(s));
+        ss->deadline.expires_after(std::chrono::seconds(10)); // a deadline before every read
+        ss->deadline.async_wait([ss](boost::system::error_code ec) {
+            if (!ec) ss->sock.close();
+        });
+        http::async_read(ss->sock, ss->buf, ss->req, [this, ss](boost::system::error_code ec, std::size_t) {
+            if (ec) return;
+            auto& res = ss->res;
+            res.version(ss->req.version());
+            res.set(http::field::server, "edigw");
+            std::string const auth(ss->req[http::field::authorization]);
+            std::string const want = "Bearer " + cfg.admin_token;
+            bool const ok = auth.size() == want.size() && CRYPTO_memcmp_like(auth, want);
+            std::string target(ss->req.target());
+            if (!ok) {
+                res.result(http::status::unauthorized);
+                res.set(http::field::www_authenticate, "Bearer");
+                res.body() = "a token is required\n";
+            } else if (target == "/healthz") {
+                res.result(http::status::ok);
+                res.set(http::field::content_type, "text/plain");
+                res.body() = stopping ? "stopping\n" : "ok\n";
+            } else if (target == "/metrics") {
+                res.result(http::status::ok);
+                res.set(http::field::content_type, "text/plain; version=0.0.4");
+                res.body() = m.text();
+            } else {
+                res.result(http::status::not_found);
+                res.body() = "not found\n";
+            }
+            res.prepare_payload();
+            http::async_write(ss->sock, res, [ss](boost::system::error_code, std::size_t) {
+                ss->deadline.cancel();
+                boost::system::error_code ignore;
+                ss->sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+            });
+        });
+    }
+
+    // A comparison whose time does not depend on where the strings differ.
+    static bool CRYPTO_memcmp_like(std::string const& a, std::string const& b)
+    {
+        unsigned char diff = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+        return diff == 0;
+    }
+};
+
+gateway::gateway(config cfg, std::vector<partners::profile> profiles)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(profiles)))
+{
+}
+
+gateway::~gateway() = default;
+
+metrics const& gateway::stats() const noexcept { return impl_->m; }
+std::uint16_t gateway::admin_port() const noexcept { return impl_->bound_port; }
+
+void gateway::stop()
+{
+    asio::post(impl_->ioc, [this] {
+        impl_->stopping = true;
+        impl_->timer.cancel();
+        impl_->signals.cancel();
+        if (impl_->acceptor) {
+            boost::system::error_code ignore;
+            impl_->acceptor->close(ignore);
+        }
+    });
+}
+
+int gateway::run(std::function<void(std::string const&)> log)
+{
+    auto& m = *impl_;
+    m.log = std::move(log);
+    {
+        // The store opens (and migrates) once before anything runs.
+        std::string err;
+        if (!log::store::open(m.cfg.data_dir, err)) {
+            m.say("error: " + err);
+            return 2;
+        }
+    }
+    m.pool = std::make_unique<asio::thread_pool>(m.cfg.workers);
+    if (m.cfg.admin_port) {
+        try {
+            auto addr = asio::ip::make_address(m.cfg.admin_address);
+            m.acceptor = std::make_unique<asio::ip::tcp::acceptor>(m.ioc, asio::ip::tcp::endpoint(addr, m.cfg.admin_port));
+            m.bound_port = m.acceptor->local_endpoint().port();
+        } catch (std::exception const& e) { // start-up only
+            m.say(std::string("error: cannot listen on ") + m.cfg.admin_address + ":" + std::to_string(m.cfg.admin_port) + ": " + e.what());
+            return 2;
+        }
+        m.accept();
+        m.say("admin endpoint on http://" + m.cfg.admin_address + ":" + std::to_string(m.bound_port) + " (/healthz, /metrics; token required)");
+    }
+    m.signals.async_wait([this](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        impl_->say(std::string("signal ") + (sig == SIGTERM ? "TERM" : "INT") + ": stopping, finishing work in hand");
+        stop();
+    });
+    std::size_t folders = 0;
+    for (auto const& p : m.profiles)
+        if (p.folder) {
+            ++folders;
+            std::error_code ec;
+            fs::create_directories(p.dir / p.folder->inbound, ec);
+            fs::create_directories(p.dir / p.folder->outbound, ec);
+            m.say("partner " + p.id + ": drop folder " + (p.dir / p.folder->inbound).string());
+        }
+    m.say("serving " + std::to_string(m.profiles.size()) + " partner(s), " + std::to_string(folders) + " drop folder(s); data in "
+          + m.cfg.data_dir.string());
+    m.schedule();
+    m.ioc.run();
+    m.pool->join(); // the workers finish what they hold (or park it: take() checks `stopping`)
+    m.say("stopped");
+    return 0;
+}
+
+} // namespace edigw::service
