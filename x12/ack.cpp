@@ -282,9 +282,16 @@ ack_output build_acks(received_interchange const& in, ack_options const& o, cont
         env.receiver_id = echo(ic.sender_id, d);
         // A blank ID (a garbled ISA, answered TA1 006/008) still needs a value
         // to be valid X12; the transport knows where the answer goes.
-        auto blank = [](std::string const& v) { return v.find_first_not_of(' ') == std::string::npos; };
-        if (blank(env.sender_id)) env.sender_id = "UNKNOWN";
-        if (blank(env.receiver_id)) env.receiver_id = "UNKNOWN";
+        // IDs are padded to 15 by the writer: trim them first, so a garbled
+        // one with leading blanks does not turn into 15 blanks.
+        auto fit_id = [](std::string v) {
+            v.erase(0, std::min(v.find_first_not_of(' '), v.size()));
+            while (!v.empty() && v.back() == ' ') v.pop_back();
+            if (v.size() > 15) v.resize(15);
+            return v.empty() ? std::string("UNKNOWN") : v;
+        };
+        env.sender_id = fit_id(env.sender_id);
+        env.receiver_id = fit_id(env.receiver_id);
         env.date = date8.size() == 8 ? date8.substr(2) : date8;
         env.time = time4;
         env.version = o.isa_version.empty() ? ic.version : o.isa_version;
