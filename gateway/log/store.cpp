@@ -166,6 +166,18 @@ CREATE INDEX acks_received_partner ON acks_received(partner, received_at);
 ALTER TABLE transmissions ADD COLUMN purged_at TEXT;
 CREATE INDEX sets_report ON sets(direction, status, received_at);
 )sql"},
+        // 3: what an SFTP partner's server held that we fetched and left in
+        // place (after_download = "leave"), so nothing is fetched twice.
+        {3, R"sql(
+CREATE TABLE remote_seen(
+  partner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  seen_at TEXT NOT NULL,
+  PRIMARY KEY (partner, name, size, mtime)
+);
+)sql"},
     };
     return list;
 }

@@ -28,7 +28,7 @@
 
 namespace edigw::log {
 
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 // $EDIGW_DATA, else ./var.
 std::filesystem::path default_data_dir();

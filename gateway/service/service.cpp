@@ -2,6 +2,7 @@
 
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/transport/sftp.hpp"
 #include "x12/document.hpp"
 
 #include <boost/asio.hpp>
@@ -163,6 +164,17 @@ struct gateway::impl {
 
     void poll()
     {
+        auto const now = std::chrono::steady_clock::now();
+        for (auto const& p : profiles) {
+            if (!p.sftp) continue;
+            {
+                std::lock_guard lock(mu);
+                auto& next = next_sftp[p.id];
+                if (now < next) continue; // the partner's poll_seconds
+                next = now + std::chrono::seconds(p.sftp->poll_seconds);
+            }
+            asio::post(*pool, [this, &p] { poll_sftp(p); });
+        }
         for (auto const& p : profiles) {
             if (!p.folder) continue;
             fs::path in = p.dir / p.folder->inbound;
@@ -227,12 +239,24 @@ struct gateway::impl {
         return ok && !ec;
     }
 
-    // Delivers the acks of inbound transmission `original` not delivered yet.
-    std::size_t deliver(log::store& st, partners::profile const& p, std::int64_t original)
+    // Where a partner's answers go: a name (our ISA13 and the document) and the bytes.
+    using sink = std::function<bool(std::string const& name, std::string const& bytes, std::string& where)>;
+
+    sink folder_sink(partners::profile const& p)
     {
-        fs::path out = p.dir / p.folder->outbound;
-        std::error_code ec;
-        fs::create_directories(out, ec);
+        return [this, &p](std::string const& name, std::string const& bytes, std::string& where) {
+            fs::path out = p.dir / p.folder->outbound;
+            std::error_code ec;
+            fs::create_directories(out, ec);
+            fs::path target = out / name;
+            where = target.string();
+            return fs::exists(target) || write_durably(target, bytes);
+        };
+    }
+
+    // Delivers the acks of inbound transmission `original` not delivered yet.
+    std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to)
+    {
         std::size_t sent = 0;
         log::sql::statement q(st.db(), "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ? AND direction = 'out' "
                                        "ORDER BY id");
@@ -245,15 +269,16 @@ struct gateway::impl {
             if (!bytes) continue;
             auto parsed = x12::document::parse(*bytes);
             std::string isa13 = parsed.interchanges().empty() ? std::to_string(id) : parsed.interchanges()[0].control_number;
-            fs::path target = out / (isa13 + "-" + doc + ".x12"); // our own control number: a safe name
-            if (!fs::exists(target) && !write_durably(target, *bytes)) {
-                say("error: cannot write " + target.string());
+            std::string const name = isa13 + "-" + doc + ".x12"; // our own control number: a safe name
+            std::string where;
+            if (!to(name, *bytes, where)) {
+                say("error: cannot deliver " + name + " to " + where);
                 continue;
             }
-            log::sql::statement u(st.db(), "UPDATE transmissions SET status = 'sent', transport = 'folder', remote_name = ?, "
+            log::sql::statement u(st.db(), "UPDATE transmissions SET status = 'sent', transport = ?, remote_name = ?, "
                                            "completed_at = ? WHERE id = ?");
-            u.bind(1, target.filename().string()).bind(2, log::now_iso()).bind(3, id);
-            if (u.run()) (void)st.audit("edigw serve", "transmission", id, "sent", status, "sent", target.string());
+            u.bind(1, transport).bind(2, name).bind(3, log::now_iso()).bind(4, id);
+            if (u.run()) (void)st.audit("edigw serve", "transmission", id, "sent", status, "sent", where);
             ++sent;
         }
         m.acks_sent += sent;
@@ -262,21 +287,29 @@ struct gateway::impl {
 
     void take(partners::profile const& p, fs::path const& path)
     {
-        if (stopping) return; // parked: the next start takes it
+        take_file(p, path, "folder", folder_sink(p), p.dir / p.folder->inbound / ".done");
+    }
+
+    // Takes one complete local file (a drop folder's, or one fetched over
+    // SFTP into the spool): received once, answered once, then moved to
+    // `done_dir` and marked taken. True when the file is taken.
+    bool take_file(partners::profile const& p, fs::path const& path, std::string const& transport, sink const& to,
+                   fs::path const& done_dir)
+    {
+        if (stopping) return false; // parked: the next start takes it
         auto const t0 = std::chrono::steady_clock::now();
         log::store* st = store();
         if (!st) {
             ++m.files_failed;
-            return;
+            return false;
         }
         std::ifstream in(path, std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         if (!in.good() && !in.eof()) {
             ++m.files_failed;
-            return;
+            return false;
         }
         std::string const sha = log::sha256_hex(bytes);
-        fs::path done_dir = p.dir / p.folder->inbound / ".done";
         std::error_code ec;
         fs::create_directories(done_dir, ec);
         fs::path done = done_dir / (sha.substr(0, 16) + "-" + path.filename().string());
@@ -295,7 +328,7 @@ struct gateway::impl {
             say("recovering " + path.filename().string() + " (transmission " + std::to_string(original) + ")");
         } else {
             pipeline::receive_options o;
-            o.transport = "folder";
+            o.transport = transport;
             o.remote_name = path.filename().string();
             o.actor = "edigw serve";
             o.received_date = cfg.received_date;
@@ -303,7 +336,7 @@ struct gateway::impl {
             if (!r.ok) {
                 ++m.files_failed;
                 say("error: " + path.string() + ": " + r.error);
-                if (!r.transmission_id) return; // nothing recorded: left in place, retried at the next poll
+                if (!r.transmission_id) return false; // nothing recorded: left in place, retried at the next poll
             }
             original = r.transmission_id;
             if (r.status == "duplicate" && r.duplicate_of) {
@@ -319,23 +352,145 @@ struct gateway::impl {
                 m.orders_accepted += r.orders_accepted;
                 m.orders_rejected += r.orders_rejected;
             }
-            say("received " + path.filename().string() + " from " + p.id + ": " + r.status);
+            say("received " + path.filename().string() + " from " + p.id + " via " + transport + ": " + r.status);
             if (r.status == "duplicate" && r.duplicate_of) {
-                deliver(*st, p, original);
+                deliver(*st, original, transport, to);
                 fs::rename(path, done, ec);
-                return;
+                return !ec;
             }
         }
-        deliver(*st, p, original);
+        deliver(*st, original, transport, to);
         crash_point("serve-after-deliver");
         // Moved out first, then marked: a crash in between leaves a moved file
         // and an unmarked record, which nothing acts on again.
         fs::rename(path, done, ec);
-        if (ec) say("error: cannot move " + path.string() + ": " + ec.message());
+        if (ec) {
+            say("error: cannot move " + path.string() + ": " + ec.message());
+            return false;
+        }
         (void)st->audit("edigw serve", "transmission", original, "taken", "", "", done.string());
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
         m.ack_latency_us_sum += static_cast<std::uint64_t>(us);
         ++m.ack_latency_count;
+        return true;
+    }
+
+    // ---- SFTP: we poll the partner's server ---------------------------------------------
+
+    std::map<std::string, std::uint32_t> sftp_failures; // per partner, for the back-off (worker-side, under mu)
+    std::map<std::string, std::uint32_t> sftp_skip;
+    std::map<std::string, std::chrono::steady_clock::time_point> next_sftp;
+
+    void poll_sftp(partners::profile const& p)
+    {
+        {
+            std::lock_guard lock(mu);
+            if (in_flight.count("sftp:" + p.id)) return;
+            if (sftp_skip[p.id] > 0) {
+                --sftp_skip[p.id]; // backing off after failures
+                return;
+            }
+            in_flight.insert("sftp:" + p.id);
+        }
+        auto done = [&] {
+            std::lock_guard lock(mu);
+            in_flight.erase("sftp:" + p.id);
+        };
+        auto const& s = *p.sftp;
+        std::string err;
+        auto c = transport::sftp_connection::open(s, p.dir, err);
+        if (!c) {
+            std::lock_guard lock(mu);
+            auto& f = sftp_failures[p.id];
+            f = std::min<std::uint32_t>(f + 1, 6);
+            sftp_skip[p.id] = (1u << f) - 1; // 1, 3, 7 ... 63 polls
+            in_flight.erase("sftp:" + p.id);
+            say("sftp " + p.id + ": " + err);
+            return;
+        }
+        {
+            std::lock_guard lock(mu);
+            sftp_failures[p.id] = 0;
+        }
+        fs::path spool = cfg.data_dir / "spool" / p.id;
+        std::error_code ec;
+        fs::create_directories(spool, ec);
+        sink upload = [&](std::string const& name, std::string const& bytes, std::string& where) {
+            where = "sftp://" + s.host + s.outbound_dir + "/" + name;
+            std::string e;
+            bool ok = c->put(s.outbound_dir, name, bytes, e);
+            if (!ok) say("sftp " + p.id + ": " + e);
+            return ok;
+        };
+        // Files fetched before a crash and not taken yet go first.
+        for (auto const& e : fs::directory_iterator(spool, ec))
+            if (e.is_regular_file() && e.path().filename().string()[0] != '.')
+                take_file(p, e.path(), "sftp", upload, spool / ".done");
+        std::vector<transport::remote_file> files;
+        if (!c->list(s.inbound_dir, s.pattern, files, err)) {
+            say("sftp " + p.id + ": " + err);
+            done();
+            return;
+        }
+        log::store* st = store();
+        for (auto const& f : files) {
+            if (stopping || !st) break;
+            std::string const remote = s.inbound_dir + "/" + f.name;
+            if (s.after_download == "leave") {
+                log::sql::statement q(st->db(), "SELECT 1 FROM remote_seen WHERE partner = ? AND name = ? AND size = ? AND mtime = ?");
+                q.bind(1, p.id).bind(2, f.name).bind(3, f.size).bind(4, f.mtime);
+                if (q.step()) continue; // fetched before, left in place
+            }
+            std::string bytes;
+            if (!c->read(remote, bytes, err) || bytes.size() != f.size) {
+                say("sftp " + p.id + ": " + (err.empty() ? remote + " changed while it was read; retried" : err));
+                continue; // never a half file: the next poll tries again
+            }
+            // Durable locally (temporary name, fsync, rename) before anything else.
+            fs::path local = spool / transport::safe_name(f.name);
+            if (!write_durably(local, bytes)) {
+                say("error: cannot spool " + local.string());
+                continue;
+            }
+            std::string const sha = log::sha256_hex(bytes);
+            bool const ours = recorded_not_disposed(*st, p.id, sha);
+            if (ours) {
+                // Received and answered before a crash kept us from removing it
+                // remotely: only the disposal is left.
+                fs::remove(local, ec);
+            } else if (!take_file(p, local, "sftp", upload, spool / ".done")) {
+                continue;
+            }
+            if (s.after_download == "delete") c->remove(remote, err);
+            else if (s.after_download == "move") c->rename(remote, s.move_to + "/" + f.name, err);
+            else {
+                log::sql::statement ins(st->db(), "INSERT OR IGNORE INTO remote_seen(partner, name, size, mtime, seen_at) VALUES (?,?,?,?,?)");
+                ins.bind(1, p.id).bind(2, f.name).bind(3, f.size).bind(4, f.mtime).bind(5, log::now_iso());
+                (void)ins.run();
+            }
+            mark_disposed(*st, p.id, sha);
+        }
+        done();
+    }
+
+    // An inbound file taken but not yet removed from the partner's server.
+    static bool recorded_not_disposed(log::store& st, std::string const& partner, std::string const& sha)
+    {
+        log::sql::statement q(st.db(), "SELECT 1 FROM transmissions t WHERE t.partner = ? AND t.direction = 'in' AND t.sha256 = ? "
+                                       "AND t.status IN ('processed', 'partial', 'rejected') AND EXISTS (SELECT 1 FROM audit a "
+                                       "WHERE a.entity = 'transmission' AND a.entity_id = t.id AND a.action = 'taken') "
+                                       "AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.entity = 'transmission' AND a.entity_id = t.id "
+                                       "AND a.action = 'disposed') LIMIT 1");
+        q.bind(1, partner).bind(2, sha);
+        return q.step();
+    }
+
+    static void mark_disposed(log::store& st, std::string const& partner, std::string const& sha)
+    {
+        log::sql::statement q(st.db(), "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND sha256 = ? "
+                                       "AND status IN ('processed', 'partial', 'rejected') ORDER BY id DESC LIMIT 1");
+        q.bind(1, partner).bind(2, sha);
+        if (q.step()) (void)st.audit("edigw serve", "transmission", q.integer(0), "disposed", "", "", "removed from the partner's server");
     }
 
     // ---- the admin endpoint -------------------------------------------------------------------
@@ -461,6 +616,8 @@ int gateway::run(std::function<void(std::string const&)> log)
         stop();
     });
     std::size_t folders = 0;
+    for (auto const& p : m.profiles)
+        if (p.sftp) m.say("partner " + p.id + ": SFTP " + p.sftp->user + "@" + p.sftp->host + ":" + std::to_string(p.sftp->port) + p.sftp->inbound_dir);
     for (auto const& p : m.profiles)
         if (p.folder) {
             ++folders;

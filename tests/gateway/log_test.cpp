@@ -123,9 +123,10 @@ TEST_CASE("an older database is migrated, keeping its data; a newer one is refus
     }
     {
         auto st = open(d.path);
-        CHECK(st->version() == 2);
+        CHECK(st->version() == log::schema_version);
         CHECK(count(*st, "SELECT count(*) FROM transmissions") == 1);
         CHECK(count(*st, "SELECT count(*) FROM acks_received") == 0); // the table migration 2 adds
+        CHECK(count(*st, "SELECT count(*) FROM remote_seen") == 0);   // and 3
     }
     {
         log::sql::connection c;
