@@ -168,19 +168,30 @@ int load_partners(char const* cmd, common const& c, std::vector<partners::profil
 int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
-        out << "usage: edigw receive FILE... [--partner ID] [--data DIR] [--partners DIR] [--received YYYY-MM-DD]\n\n"
+        out << "usage: edigw receive FILE... [--partner ID] [--data DIR] [--partners DIR] [--received YYYY-MM-DD] [--with-855]\n\n"
                "Runs each FILE through the whole inbound path, offline: archive (content-addressed,\n"
                "fsynced), parse, validate, business rules, the log (one transaction per file), and the\n"
                "acknowledgments, with control numbers from the log, written to DIR/outbox/<partner>/.\n"
                "A file received before is recognised and answered with the same acks, not processed\n"
                "again; so is an interchange (same sender and ISA13: TA1 025) or a set (same GS06, ST02,\n"
                "content) received before, and a PO number received before is a duplicate order.\n"
+               "--with-855: also answer every processed order with its 855 (in the same transaction).\n"
                "--data: the data directory (default $EDIGW_DATA, else ./var).\n"
                "exit: 0 processed (or a duplicate answered), 1 something rejected, 2 usage or I/O error\n";
         return 0;
     }
     common c;
-    if (int rc = parse("receive", argc, argv, {"--data", "--partners", "--partner", "--received", "--date", "--time"}, c, err))
+    bool with_855 = false; // a flag: taken out before the options that take values
+    std::vector<char*> args;
+    for (int i = 0; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--with-855") {
+            with_855 = true;
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
+    if (int rc = parse("receive", static_cast<int>(args.size()), args.data(),
+                       {"--data", "--partners", "--partner", "--received", "--date", "--time"}, c, err))
         return rc;
     if (c.positional.empty()) {
         err << "edigw receive: no FILE given (see --help)\n";
@@ -205,6 +216,7 @@ int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         o.received_date = c.received;
         o.ack_date = c.ack_date;
         o.ack_time = c.ack_time;
+        o.with_855 = with_855;
         auto r = pipeline::receive_bytes(*st, std::move(bytes), file, forced, all, o);
         if (!r.ok) {
             err << "edigw: " << file << ": " << r.error << '\n';
@@ -221,6 +233,7 @@ int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         if (r.acks_matched) out << ", " << r.acks_matched << " of our documents acknowledged";
         out << '\n';
+        for (auto const& d : r.documents) r.acks.push_back(d); // the 855s go out the same way
         for (auto const& a : r.acks) {
             auto doc = x12::document::parse(a.bytes);
             std::string isa13 = doc.interchanges().empty() ? std::to_string(a.transmission_id) : doc.interchanges()[0].control_number;

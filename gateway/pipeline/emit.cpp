@@ -214,18 +214,19 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
         return r;
     }
     auto& st = *opts.st;
-    log::sql::transaction tx(st.db());
+    std::optional<log::sql::transaction> tx;
+    if (!opts.in_transaction) tx.emplace(st.db());
     auto isa = st.next_control_number(p.id, "isa");
     auto gs = st.next_control_number(p.id, "gs");
     auto stn = st.next_control_number(p.id, "st");
-    if (!tx.began() || !isa || !gs || !stn) {
+    if ((tx && !tx->began()) || !isa || !gs || !stn) {
         r.error = "the log cannot issue control numbers: " + st.db().last_error();
         return r;
     }
     if (!write(*isa, *gs, *stn, r.interchange)) return r;
     std::string err;
     r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err);
-    if (!r.transmission_id || !tx.commit()) {
+    if (!r.transmission_id || (tx && !tx->commit())) {
         r.error = "cannot record the " + document + ": " + (err.empty() ? st.db().last_error() : err);
         r.interchange.clear();
         return r;

@@ -35,6 +35,7 @@ struct emit_options {
     std::string transport = "cli";
     std::string actor = "edigw emit";
     std::int64_t reply_to = 0;       // the inbound transmission it answers, when known
+    bool in_transaction = false;     // the caller holds a transaction on `st` (the 855s of a received file go with it)
 };
 
 struct emit_result {

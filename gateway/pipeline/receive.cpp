@@ -1,5 +1,6 @@
 #include "gateway/pipeline/receive.hpp"
 
+#include "gateway/pipeline/emit.hpp"
 #include "x12/document.hpp"
 #include "x12/isa.hpp"
 
@@ -567,6 +568,36 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             }
             rec.audit("transmission", d.transmission_id, "created", {}, "ready", d.document + " for transmission " + std::to_string(tx_id));
             r.acks.push_back(std::move(d));
+        }
+    }
+
+    // The 855 for every processed order, released (validated) or reported, in
+    // this same transaction: a crash leaves either the file with its 855s or
+    // neither.
+    if (ok && opts.with_855) {
+        for (auto const& o : an.orders) {
+            if (!o.decision || !o.decision->send_855()) continue;
+            auto const* p = o.interchange < an.results.size() && an.results[o.interchange].partner ? an.results[o.interchange].partner : partner;
+            emit_options eo;
+            eo.st = &st;
+            eo.in_transaction = true;
+            eo.reply_to = tx_id;
+            eo.transport = opts.transport;
+            eo.actor = opts.actor;
+            eo.date = opts.ack_date;
+            eo.time = opts.ack_time;
+            if (opts.ack_date.size() == 8)
+                eo.today = opts.ack_date.substr(0, 4) + "-" + opts.ack_date.substr(4, 2) + "-" + opts.ack_date.substr(6, 2);
+            auto e = emit_855(*p, o.order, *o.decision, eo);
+            if (!e.ok) {
+                // The order stands; its 855 is not sent, and the log says why.
+                x12::position w;
+                w.tag = "BEG";
+                rec.finding(tx_id, 0, "emit", "855-not-released", "error", "PO " + o.order.po_number + ": " + e.error, {}, w,
+                            o.order.po_number, {});
+                continue;
+            }
+            r.documents.push_back({e.transmission_id, "855", e.interchange, {}});
         }
     }
 

@@ -29,6 +29,7 @@ struct receive_options {
     std::string actor = "edigw receive"; // who did it, for the audit trail
     std::string received_date;          // ISO, for the date rules; empty = today
     std::string ack_date, ack_time;     // for reproducible output; empty = now
+    bool with_855 = false;              // answer every processed order with its 855, in the same transaction
 };
 
 struct outbound_doc {
@@ -48,6 +49,7 @@ struct receive_result {
     analysis an;                       // empty for a duplicate file
     std::vector<outbound_doc> acks;    // what to send back (the first time's, for a duplicate)
     std::size_t sets = 0, orders_accepted = 0, orders_rejected = 0, acks_matched = 0;
+    std::vector<outbound_doc> documents; // the 855s made for this file (with_855)
 };
 
 // `forced` may be null: the partner is then found by the ISA sender.

@@ -332,6 +332,7 @@ struct gateway::impl {
             o.remote_name = path.filename().string();
             o.actor = "edigw serve";
             o.received_date = cfg.received_date;
+            o.with_855 = true; // decisions -> 855 -> delivery, as the service's pipeline
             auto r = pipeline::receive_bytes(*st, bytes, path.string(), &p, profiles, o);
             if (!r.ok) {
                 ++m.files_failed;

@@ -447,3 +447,28 @@ TEST_CASE("concurrent edigw receive commands on one data directory are safe", "[
     CHECK(count(*st, "SELECT count(*) FROM interchanges WHERE direction = 'out'") == n);
     CHECK(count(*st, "SELECT last FROM control_numbers WHERE partner = 'buyerco' AND kind = 'isa'") == n);
 }
+
+TEST_CASE("with_855: each processed order's 855 is made in the receiving transaction and answers a resend too", "[log]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    pipeline::receive_options o;
+    o.received_date = "2024-03-15";
+    o.with_855 = true;
+    auto r = pipeline::receive_bytes(*st, sample("850-005010-original.x12"), "po.x12", nullptr, profiles(), o);
+    REQUIRE(r.ok);
+    REQUIRE(r.documents.size() == 1);
+    CHECK(r.documents[0].document == "855");
+    CHECK(r.documents[0].bytes.find("BAK*00*AC*PO-7001*") != std::string::npos);
+    CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE direction = 'out' AND document = '855' AND reply_to = "
+                     + std::to_string(r.transmission_id))
+          == 1);
+    CHECK(count(*st, "SELECT count(*) FROM groups WHERE direction = 'out' AND functional_id = 'PR' AND ack_expected = 1") == 1);
+    // A resend of the same file is answered with everything sent the first time, the 855 included.
+    auto again = pipeline::receive_bytes(*st, sample("850-005010-original.x12"), "po.x12", nullptr, profiles(), o);
+    CHECK(again.status == "duplicate");
+    CHECK(again.acks.size() == 3); // TA1, 999, 855
+    CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE document = '855'") == 1);
+    // The KPI sees the order-to-855 cycle.
+    CHECK(log::compute_kpis(*st, "", "").orders_with_855 == 1);
+}

@@ -163,15 +163,17 @@ TEST_CASE("serve: a drop folder, answered once; a resend answered again; the adm
     site s;
     pid_t pid = s.start();
     s.drop("a.x12", order(1));
-    REQUIRE(s.wait_for([&] { return s.count(s.out) == 1 && s.count(s.in) == 0; }));
+    // The order's 999 and its 855 (accepted: the decisions go out as an 855).
+    REQUIRE(s.wait_for([&] { return s.count(s.out) == 2 && s.count(s.in) == 0; }));
     CHECK(s.count(s.in / ".done") == 1);
     CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND status = 'processed'") == 1);
-    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == 1);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == 2);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND document = '855'") == 1);
 
     // The same bytes again under another name: a duplicate, answered with the first 999.
     s.drop("a-again.x12", order(1));
     REQUIRE(s.wait_for([&] { return s.count(s.in) == 0 && s.sql("SELECT count(*) FROM transmissions WHERE status = 'duplicate'") == 1; }));
-    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == 1);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == 2); // no second 999 or 855 made
 
     auto unauth = s.curl("/metrics", false);
     CHECK(unauth.find("HTTP401") != std::string::npos);
@@ -203,12 +205,13 @@ TEST_CASE("serve: killed at every step of taking a file, each file is processed 
         pid = s.start();
         REQUIRE(s.wait_for([&] { return s.count(s.in) == 0; }));
         stop(pid, SIGTERM);
-        CHECK(s.count(s.out) == static_cast<std::size_t>(n)); // one 999 per file, never two
+        CHECK(s.count(s.out) == static_cast<std::size_t>(2 * n)); // one 999 and one 855 per file, never two
     }
     CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'in'") == n);
     CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND status = 'processed'") == n);
-    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == n);
-    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == n);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == 2 * n);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == 2 * n);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND document = '855'") == n);
     CHECK(s.sql("SELECT count(*) FROM sets WHERE direction = 'in'") == n);
 }
 
@@ -231,7 +234,8 @@ TEST_CASE("serve: SIGKILL at random moments while files arrive; nothing lost, no
     CHECK((stop(pid, SIGTERM) & 0x7f) == 0);
     CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'in'") == dropped);
     CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND status = 'processed'") == dropped);
-    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == dropped);
-    CHECK(s.count(s.out) == static_cast<std::size_t>(dropped));
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent'") == 2 * dropped);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND document = '855'") == dropped);
+    CHECK(s.count(s.out) == static_cast<std::size_t>(2 * dropped));
     CHECK(s.count(s.in / ".done") == static_cast<std::size_t>(dropped));
 }
