@@ -281,12 +281,11 @@ bool fsync_path(fs::path const& p, bool directory)
 
 } // namespace
 
-bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
+namespace {
+
+bool write_archive_file(fs::path const& target, std::string_view bytes, bool sync, std::string& err)
 {
-    sha = sha256_hex(bytes);
-    fs::path target = archive_path(sha);
     std::error_code ec;
-    if (fs::exists(target, ec) && fs::file_size(target, ec) == bytes.size()) return true; // content-addressed: already there
     fs::create_directories(target.parent_path(), ec);
     fs::path tmp = target;
     tmp += ".tmp." + std::to_string(::getpid());
@@ -307,7 +306,7 @@ bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if ((sync && ::fsync(fd) != 0) || ::close(fd) != 0) {
         err = tmp.string() + ": cannot flush to disk: " + std::strerror(errno);
         fs::remove(tmp, ec);
         return false;
@@ -317,8 +316,50 @@ bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
         err = target.string() + ": " + ec.message();
         return false;
     }
-    fsync_path(target.parent_path(), true);
+    if (sync) fsync_path(target.parent_path(), true);
     return true;
+}
+
+// An archived file counts only when its content is what its name says (a
+// crash before a deferred sync can leave a file of the right size and wrong bytes).
+bool archived_intact(fs::path const& target, std::string_view bytes, std::string_view sha)
+{
+    std::error_code ec;
+    if (!fs::exists(target, ec) || fs::file_size(target, ec) != bytes.size()) return false;
+    std::ifstream in(target, std::ios::binary);
+    std::string have((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return sha256_hex(have) == sha;
+}
+
+} // namespace
+
+bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
+{
+    sha = sha256_hex(bytes);
+    fs::path target = archive_path(sha);
+    if (archived_intact(target, bytes, sha)) return true; // content-addressed: already there
+    return write_archive_file(target, bytes, true, err);
+}
+
+bool store::archive_deferred(std::string_view bytes, std::string& sha, std::string& err)
+{
+    sha = sha256_hex(bytes);
+    fs::path target = archive_path(sha);
+    if (archived_intact(target, bytes, sha)) return true;
+    return write_archive_file(target, bytes, false, err);
+}
+
+bool store::sync_archive(std::string& err)
+{
+    int fd = ::open((dir_ / "archive").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        err = "cannot open the archive: " + std::string(std::strerror(errno));
+        return false;
+    }
+    bool ok = ::syncfs(fd) == 0;
+    if (!ok) err = "cannot flush the archive to disk: " + std::string(std::strerror(errno));
+    ::close(fd);
+    return ok;
 }
 
 std::optional<std::string> store::archived(std::string_view sha) const

@@ -50,6 +50,12 @@ public:
     // Writes `bytes` to the archive under their SHA-256, durably (written to a
     // temporary name, fsynced, renamed, the directory fsynced). Idempotent.
     [[nodiscard]] bool archive(std::string_view bytes, std::string& sha256, std::string& err);
+    // The same without waiting for the disk: the file is made durable by the
+    // next sync_archive(), which must come before the commit of any record
+    // that refers to it (one syncfs instead of an fsync per document: a file
+    // of 10,000 orders makes 10,000 855s).
+    [[nodiscard]] bool archive_deferred(std::string_view bytes, std::string& sha256, std::string& err);
+    [[nodiscard]] bool sync_archive(std::string& err);
     std::optional<std::string> archived(std::string_view sha256) const;
     std::filesystem::path archive_path(std::string_view sha256) const;
 

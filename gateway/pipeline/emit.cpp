@@ -125,6 +125,20 @@ json::value data_855(mappings::order const& o, partners::order_decision const& d
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
                           json::value const& data, emit_options const& opts)
 {
+    std::vector<json::value const*> one{&data};
+    auto r = emit_batch(p, document, functional_id, one, opts);
+    if (r.ok && !r.refused.empty()) {
+        // A single document either goes or does not.
+        r.ok = false;
+        r.error = r.refused.front().second;
+        r.interchange.clear();
+    }
+    return r;
+}
+
+emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                       std::vector<json::value const*> const& datas, emit_options const& opts)
+{
     emit_result r;
     mappings::template_error terr;
     auto tpl = compiled(find_template(p, document), terr);
@@ -133,15 +147,21 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
         return r;
     }
     auto const* dict = x12::dictionary::standard(p.outbound_version);
-    std::vector<mappings::rendered_segment> segs;
-    if (!tpl->render(data, dict, segs, terr)) {
-        r.error = terr.what();
-        return r;
+    std::vector<std::vector<mappings::rendered_segment>> sets;
+    std::vector<std::size_t> index; // sets[k] renders datas[index[k]]
+    for (std::size_t i = 0; i < datas.size(); ++i) {
+        std::vector<mappings::rendered_segment> segs;
+        if (!tpl->render(*datas[i], dict, segs, terr)) {
+            r.refused.emplace_back(i, terr.what());
+            continue;
+        }
+        sets.push_back(std::move(segs));
+        index.push_back(i);
     }
     std::string const date8 = opts.date.empty() ? now_field("%Y%m%d") : opts.date;
     std::string const time4 = opts.time.empty() ? now_field("%H%M") : opts.time;
 
-    // Writes the interchange with the given control numbers.
+    // Writes the interchange with the given control numbers (ST02 counting from st02).
     auto write = [&](std::uint64_t isa13, std::uint64_t gs06, std::uint64_t st02, std::string& out) -> bool {
         x12::interchange_envelope env;
         env.sender_qualifier = p.ours.isa_qualifier;
@@ -157,54 +177,76 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
         env.line_breaks = p.line_breaks;
         x12::writer w(env);
         w.begin_group(functional_id, p.ours.gs_id, p.their.gs_id, date8, time4, gs06, p.outbound_version);
-        char st[16];
-        std::snprintf(st, sizeof st, "%04llu", static_cast<unsigned long long>(st02));
-        w.begin_set(document, st, {});
-        for (auto const& s : segs) {
-            std::vector<std::string> el(s.elements.size());
-            std::string bad;
-            for (std::size_t e = 0; e < s.elements.size(); ++e)
-                if (!join_element(s.elements[e], env.delimiters, el[e], bad)) {
-                    r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + (e < 9 ? "0" : "")
-                              + std::to_string(e + 1) + " would carry '" + bad + "', which holds one of " + p.id
-                              + "'s delimiters";
+        for (std::size_t k = 0; k < sets.size(); ++k) {
+            char st[16];
+            std::snprintf(st, sizeof st, "%04llu", static_cast<unsigned long long>((st02 + k - 1) % 999999999 + 1));
+            w.begin_set(document, st, {});
+            for (auto const& s : sets[k]) {
+                std::vector<std::string> el(s.elements.size());
+                std::string bad;
+                for (std::size_t e = 0; e < s.elements.size(); ++e)
+                    if (!join_element(s.elements[e], env.delimiters, el[e], bad)) {
+                        r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + (e < 9 ? "0" : "")
+                                  + std::to_string(e + 1) + " would carry '" + bad + "', which holds one of " + p.id
+                                  + "'s delimiters";
+                        return false;
+                    }
+                if (auto ec = w.segment(s.tag, std::span<std::string const>(el))) {
+                    r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + ": " + ec.message();
                     return false;
                 }
-            if (auto ec = w.segment(s.tag, std::span<std::string const>(el))) {
-                r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + ": " + ec.message();
-                return false;
             }
+            w.end_set();
         }
-        w.end_set();
         w.end_group();
         out = w.finish();
         return true;
     };
 
-    // The release rule: parse and validate before anything is numbered or sent.
-    std::string draft;
-    if (!write(1, 1, 1, draft)) return r;
-    {
+    // The release rule: parse and validate before anything is numbered or
+    // sent; a set that fails is left out and reported, with the template line.
+    for (int pass = 0; pass < 2; ++pass) {
+        std::string draft;
+        if (!write(1, 1, 1, draft)) return r;
         auto doc = x12::document::parse(draft);
-        std::vector<x12::diagnostic> diags(doc.diagnostics().begin(), doc.diagnostics().end());
-        if (dict)
-            for (auto const& ref : doc.sets()) {
-                x12::validator v(*dict);
-                std::size_t before = diags.size();
-                v.validate(doc.transaction(ref), diags);
-                for (std::size_t i = before; i < diags.size(); ++i) doc.locate(diags[i].where);
+        std::vector<std::size_t> failed;
+        for (auto const& d : doc.diagnostics())
+            if (d.severity != x12::severity::warning) {
+                r.error = "the " + document + " interchange for " + p.id + " is not valid X12: " + x12::format(d, "generated");
+                return r;
             }
-        for (auto const& d : diags) {
-            if (d.severity == x12::severity::warning) continue;
-            std::string where;
-            if (d.where.set_position >= 2 && d.where.set_position - 2 < segs.size())
-                where = " (made by " + tpl->file() + ":" + std::to_string(segs[d.where.set_position - 2].template_line) + ")";
-            r.error = "the " + document + " for " + p.id + " is not valid X12 " + p.outbound_version + ", not released: "
-                      + x12::format(d, "generated") + where;
-            while (!r.error.empty() && r.error.back() == '\n') r.error.pop_back();
-            return r;
+        if (dict) {
+            x12::validator v(*dict);
+            auto refs = doc.sets();
+            for (std::size_t k = 0; k < refs.size() && k < sets.size(); ++k) {
+                std::vector<x12::diagnostic> diags;
+                v.validate(doc.transaction(refs[k]), diags);
+                for (auto& d : diags) {
+                    if (d.severity == x12::severity::warning) continue;
+                    doc.locate(d.where);
+                    std::string where;
+                    if (d.where.set_position >= 2 && d.where.set_position - 2 < sets[k].size())
+                        where = " (made by " + tpl->file() + ":" + std::to_string(sets[k][d.where.set_position - 2].template_line) + ")";
+                    std::string msg = "the " + document + " for " + p.id + " is not valid X12 " + p.outbound_version
+                                      + ", not released: " + x12::format(d, "generated") + where;
+                    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+                    r.refused.emplace_back(index[k], std::move(msg));
+                    failed.push_back(k);
+                    break;
+                }
+            }
+        }
+        if (failed.empty()) break;
+        for (auto it = failed.rbegin(); it != failed.rend(); ++it) {
+            sets.erase(sets.begin() + static_cast<std::ptrdiff_t>(*it));
+            index.erase(index.begin() + static_cast<std::ptrdiff_t>(*it));
         }
     }
+    if (sets.empty()) {
+        r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
+        return r;
+    }
+    r.released = index;
 
     // Released: the control numbers come from the log now, with the record.
     if (!opts.st) {
@@ -218,7 +260,11 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
     if (!opts.in_transaction) tx.emplace(st.db());
     auto isa = st.next_control_number(p.id, "isa");
     auto gs = st.next_control_number(p.id, "gs");
-    auto stn = st.next_control_number(p.id, "st");
+    std::optional<std::uint64_t> stn;
+    for (std::size_t k = 0; k < sets.size(); ++k) {
+        auto n = st.next_control_number(p.id, "st");
+        if (!stn) stn = n;
+    }
     if ((tx && !tx->began()) || !isa || !gs || !stn) {
         r.error = "the log cannot issue control numbers: " + st.db().last_error();
         return r;
@@ -226,6 +272,9 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
     if (!write(*isa, *gs, *stn, r.interchange)) return r;
     std::string err;
     r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err);
+    // On our own transaction the archive is synced before the commit; in the
+    // caller's, the caller does it once for all it archived.
+    if (r.transmission_id && tx && !st.sync_archive(err)) r.transmission_id = 0;
     if (!r.transmission_id || (tx && !tx->commit())) {
         r.error = "cannot record the " + document + ": " + (err.empty() ? st.db().last_error() : err);
         r.interchange.clear();

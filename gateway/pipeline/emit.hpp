@@ -44,6 +44,8 @@ struct emit_result {
     std::string interchange;         // the X12 to send
     std::int64_t transmission_id = 0;
     std::uint64_t isa13 = 0, gs06 = 0;
+    std::vector<std::size_t> released;                      // emit_batch: which of the data went out
+    std::vector<std::pair<std::size_t, std::string>> refused; // emit_batch: which did not, and why
 };
 
 // The data a 855 template sees.
@@ -65,5 +67,11 @@ emit_result emit_810_from(partners::profile const& p, mappings::order const& o, 
 // (with a store) records it: the general form emit_855 uses.
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
                           boost::json::value const& data, emit_options const& opts);
+
+// Several documents of one kind in one interchange (one group, a set each),
+// as a received file's 855s go: a set the release rule refuses is left out
+// and reported in `refused`; the rest go.
+emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                       std::vector<boost::json::value const*> const& datas, emit_options const& opts);
 
 } // namespace edigw::pipeline

@@ -2,6 +2,8 @@
 
 #include "gateway/pipeline/emit.hpp"
 #include "x12/document.hpp"
+
+#include <boost/json/value.hpp>
 #include "x12/isa.hpp"
 
 #include <algorithm>
@@ -555,7 +557,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             d.bytes = *text;
             d.document = text == &res.acks.ta1 ? "TA1" : first_set_id(*text);
             std::string osha;
-            if (!st.archive(d.bytes, osha, err)) {
+            if (!st.archive_deferred(d.bytes, osha, err)) {
                 r.error = "cannot archive an ack: " + err;
                 ok = false;
                 break;
@@ -575,9 +577,15 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     // this same transaction: a crash leaves either the file with its 855s or
     // neither.
     if (ok && opts.with_855) {
+        // All the file's 855s in one interchange per partner, one set per order.
+        std::map<partners::profile const*, std::vector<order_result const*>> by_partner;
         for (auto const& o : an.orders) {
             if (!o.decision || !o.decision->send_855()) continue;
-            auto const* p = o.interchange < an.results.size() && an.results[o.interchange].partner ? an.results[o.interchange].partner : partner;
+            auto const* p = o.interchange < an.results.size() && an.results[o.interchange].partner ? an.results[o.interchange].partner
+                                                                                               : partner;
+            by_partner[p].push_back(&o);
+        }
+        for (auto const& [p, list] : by_partner) {
             emit_options eo;
             eo.st = &st;
             eo.in_transaction = true;
@@ -588,16 +596,25 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             eo.time = opts.ack_time;
             if (opts.ack_date.size() == 8)
                 eo.today = opts.ack_date.substr(0, 4) + "-" + opts.ack_date.substr(4, 2) + "-" + opts.ack_date.substr(6, 2);
-            auto e = emit_855(*p, o.order, *o.decision, eo);
-            if (!e.ok) {
-                // The order stands; its 855 is not sent, and the log says why.
+            std::vector<boost::json::value> datas;
+            datas.reserve(list.size());
+            for (auto const* o : list) datas.push_back(data_855(o->order, *o->decision, eo));
+            std::vector<boost::json::value const*> ptrs;
+            for (auto const& d : datas) ptrs.push_back(&d);
+            auto e = emit_batch(*p, "855", "PR", ptrs, eo);
+            // An order whose 855 the release rule refuses stands; its 855 is
+            // not sent, and the log says why.
+            for (auto const& [i, why] : e.refused) {
                 x12::position w;
                 w.tag = "BEG";
-                rec.finding(tx_id, 0, "emit", "855-not-released", "error", "PO " + o.order.po_number + ": " + e.error, {}, w,
-                            o.order.po_number, {});
-                continue;
+                rec.finding(tx_id, 0, "emit", "855-not-released", "error", "PO " + list[i]->order.po_number + ": " + why, {}, w,
+                            list[i]->order.po_number, {});
             }
-            r.documents.push_back({e.transmission_id, "855", e.interchange, {}});
+            if (e.ok) r.documents.push_back({e.transmission_id, "855", e.interchange, {}});
+            else if (e.refused.empty()) {
+                r.error = "cannot record the 855s: " + e.error;
+                ok = false;
+            }
         }
     }
 
@@ -624,6 +641,11 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (!u.run()) fail("recording the status");
         rec.audit("transmission", tx_id, "received", {}, r.status, file_name);
     }
+    // Everything archived for this file (our answers) on disk before the commit refers to it.
+    if (ok && !st.sync_archive(err)) {
+        r.error = err;
+        ok = false;
+    }
     crash_point("before-commit");
     if (!ok) return r; // the transaction rolls back: nothing of this file is recorded
     if (!tx.commit()) {
@@ -639,7 +661,8 @@ std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std:
                                 std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err)
 {
     std::string sha;
-    if (!st.archive(bytes, sha, err)) return 0;
+    // Deferred: the caller syncs the archive before it commits.
+    if (!st.archive_deferred(bytes, sha, err)) return 0;
     recorder rec(st, actor);
     std::int64_t id = rec.transmission(p.id, "out", transport, {}, bytes.size(), sha, "ready", document, reply_to, 0, {});
     if (!id || !rec.outbound_interchanges(id, p.id, bytes, true, p.ack_window_minutes)
@@ -655,7 +678,7 @@ std::int64_t record_outbound(log::store& st, partners::profile const& p, std::st
 {
     log::sql::transaction tx(st.db());
     std::int64_t id = record_outbound_in(st, p, bytes, document, transport, actor, 0, err);
-    if (!id) return 0;
+    if (!id || !st.sync_archive(err)) return 0;
     if (!tx.commit()) {
         err = st.db().last_error();
         return 0;

@@ -239,50 +239,89 @@ struct gateway::impl {
         return ok && !ec;
     }
 
-    // Where a partner's answers go: a name (our ISA13 and the document) and the bytes.
-    using sink = std::function<bool(std::string const& name, std::string const& bytes, std::string& where)>;
+    // Where a partner's answers go: a name (our ISA13 and the document) and the
+    // bytes; `flush` makes everything put so far durable (one sync for a batch).
+    struct sink {
+        std::function<bool(std::string const& name, std::string const& bytes, std::string& where)> put;
+        std::function<bool()> flush;
+    };
+
+    static bool write_file(fs::path const& target, std::string const& bytes)
+    {
+        fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!(f << bytes) || !f.flush()) return false;
+        f.close();
+        std::error_code ec;
+        fs::rename(tmp, target, ec);
+        return !ec;
+    }
 
     sink folder_sink(partners::profile const& p)
     {
-        return [this, &p](std::string const& name, std::string const& bytes, std::string& where) {
-            fs::path out = p.dir / p.folder->outbound;
-            std::error_code ec;
-            fs::create_directories(out, ec);
-            fs::path target = out / name;
-            where = target.string();
-            return fs::exists(target) || write_durably(target, bytes);
-        };
+        fs::path out = p.dir / p.folder->outbound;
+        return {[out](std::string const& name, std::string const& bytes, std::string& where) {
+                    std::error_code ec;
+                    fs::create_directories(out, ec);
+                    fs::path target = out / name;
+                    where = target.string();
+                    return fs::exists(target) || write_file(target, bytes);
+                },
+                [out] {
+                    int fd = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    if (fd < 0) return false;
+                    bool ok = ::syncfs(fd) == 0;
+                    ::close(fd);
+                    return ok;
+                }};
     }
 
-    // Delivers the acks of inbound transmission `original` not delivered yet.
+    // Delivers the answers to inbound transmission `original` not delivered
+    // yet: all put, flushed once, then marked sent in one transaction. A crash
+    // before the marks re-puts the same files under the same names (skipped
+    // when still there); an answer marked sent is never put again.
     std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to)
     {
-        std::size_t sent = 0;
         log::sql::statement q(st.db(), "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ? AND direction = 'out' "
                                        "ORDER BY id");
         q.bind(1, original);
-        std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> acks;
-        while (q.step()) acks.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3));
-        for (auto const& [id, doc, sha, status] : acks) {
-            if (status == "sent") continue; // delivered before a crash: never twice
+        std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> pending;
+        while (q.step())
+            if (q.text(3) != "sent") pending.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3));
+        struct put_one {
+            std::int64_t id;
+            std::string name, where, old_status;
+        };
+        std::vector<put_one> done;
+        for (auto const& [id, doc, sha, status] : pending) {
             auto bytes = st.archived(sha);
             if (!bytes) continue;
-            auto parsed = x12::document::parse(*bytes);
-            std::string isa13 = parsed.interchanges().empty() ? std::to_string(id) : parsed.interchanges()[0].control_number;
-            std::string const name = isa13 + "-" + doc + ".x12"; // our own control number: a safe name
+            // Our own control number names it: ISA13 sits at a fixed place in our ISA.
+            std::string isa13 = bytes->size() > 99 ? bytes->substr(90, 9) : std::to_string(id);
+            if (!std::all_of(isa13.begin(), isa13.end(), [](char c) { return c >= '0' && c <= '9'; })) isa13 = std::to_string(id);
+            std::string const name = isa13 + "-" + doc + ".x12";
             std::string where;
-            if (!to(name, *bytes, where)) {
+            if (!to.put(name, *bytes, where)) {
                 say("error: cannot deliver " + name + " to " + where);
                 continue;
             }
-            log::sql::statement u(st.db(), "UPDATE transmissions SET status = 'sent', transport = ?, remote_name = ?, "
-                                           "completed_at = ? WHERE id = ?");
-            u.bind(1, transport).bind(2, name).bind(3, log::now_iso()).bind(4, id);
-            if (u.run()) (void)st.audit("edigw serve", "transmission", id, "sent", status, "sent", where);
-            ++sent;
+            done.push_back({id, name, where, status});
         }
-        m.acks_sent += sent;
-        return sent;
+        if (done.empty()) return 0;
+        if (to.flush && !to.flush()) {
+            say("error: cannot flush the answers to transmission " + std::to_string(original));
+            return 0;
+        }
+        log::sql::transaction tx(st.db());
+        std::string const now = log::now_iso();
+        for (auto const& d : done) {
+            auto& u = st.cached("UPDATE transmissions SET status = 'sent', transport = ?, remote_name = ?, completed_at = ? WHERE id = ?");
+            u.bind(1, transport).bind(2, d.name).bind(3, now).bind(4, d.id);
+            if (u.run()) (void)st.audit("edigw serve", "transmission", d.id, "sent", d.old_status, "sent", d.where);
+        }
+        if (!tx.commit()) return 0;
+        m.acks_sent += done.size();
+        return done.size();
     }
 
     void take(partners::profile const& p, fs::path const& path)
@@ -416,13 +455,14 @@ struct gateway::impl {
         fs::path spool = cfg.data_dir / "spool" / p.id;
         std::error_code ec;
         fs::create_directories(spool, ec);
-        sink upload = [&](std::string const& name, std::string const& bytes, std::string& where) {
-            where = "sftp://" + s.host + s.outbound_dir + "/" + name;
-            std::string e;
-            bool ok = c->put(s.outbound_dir, name, bytes, e);
-            if (!ok) say("sftp " + p.id + ": " + e);
-            return ok;
-        };
+        sink upload{[&](std::string const& name, std::string const& bytes, std::string& where) {
+                        where = "sftp://" + s.host + s.outbound_dir + "/" + name;
+                        std::string e;
+                        bool ok = c->put(s.outbound_dir, name, bytes, e);
+                        if (!ok) say("sftp " + p.id + ": " + e);
+                        return ok;
+                    },
+                    {}};
         // Files fetched before a crash and not taken yet go first.
         for (auto const& e : fs::directory_iterator(spool, ec))
             if (e.is_regular_file() && e.path().filename().string()[0] != '.')

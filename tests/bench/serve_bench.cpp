@@ -1,0 +1,82 @@
+// End to end through `edigw serve`'s drop folder: a 10,000-order file dropped,
+// taken when complete, received into the log in one transaction, its 999 and
+// its 855s (one interchange, a set per order) written to the outbound folder,
+// the file moved to .done.
+// Orders per second from the drop to the file being done (the polls that
+// prove the file complete included: poll_ms 50). Checks the log before it
+// reports.
+#include "generator.hpp"
+#include "gateway/log/store.hpp"
+#include "gateway/service/service.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace edigw;
+
+namespace {
+
+void drop_folder_10k(benchmark::State& state)
+{
+    std::uint64_t const orders = 10000;
+    std::string const file = bench::generate_string(orders);
+    std::vector<partners::profile> all;
+    partners::profile_error perr;
+    if (!partners::load_profiles(fs::path(EDIGW_SOURCE_DIR) / "partners", all, perr)) std::abort();
+    partners::profile p;
+    for (auto const& x : all)
+        if (x.id == "buyerco") p = x;
+    // Clean orders: no catalog or guide rules (the generated items are not in buyerco's catalog).
+    p.products = {};
+    p.stock = {};
+    p.tightenings.clear();
+    p.rules.require_ship_to = false;
+    int run = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        fs::path root = fs::temp_directory_path() / ("edigw-bench-serve-" + std::to_string(::getpid()) + "-" + std::to_string(run++));
+        fs::remove_all(root);
+        fs::create_directories(root / "in");
+        p.dir = root;
+        p.folder = partners::folder_settings{"in", "out"};
+        service::config cfg;
+        cfg.data_dir = root / "data";
+        cfg.poll_ms = 50;
+        cfg.workers = 2;
+        cfg.received_date = "2024-03-15";
+        service::gateway g(cfg, {p});
+        std::thread t([&] { g.run({}); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::ofstream(root / "in" / ".big.x12") << file;
+        state.ResumeTiming();
+        fs::rename(root / "in" / ".big.x12", root / "in" / "big.x12");
+        while (fs::exists(root / "in" / "big.x12")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        state.PauseTiming();
+        g.stop();
+        t.join();
+        std::string err;
+        auto st = log::store::open(cfg.data_dir, err);
+        log::sql::statement q(st->db(), "SELECT (SELECT count(*) FROM sets WHERE direction = 'in' AND status = 'accepted'), "
+                                        "(SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent')");
+        bool good = st && q.step() && static_cast<std::uint64_t>(q.integer(0)) == orders
+                    && static_cast<std::uint64_t>(q.integer(1)) == 2; // the 999, and one 855 interchange with a set per order
+        st.reset();
+        fs::remove_all(root);
+        state.ResumeTiming();
+        if (!good) {
+            state.SkipWithError("wrong result in the log");
+            break;
+        }
+    }
+    state.counters["orders/s"] = benchmark::Counter(static_cast<double>(state.iterations() * orders), benchmark::Counter::kIsRate);
+}
+
+} // namespace
+
+BENCHMARK(drop_folder_10k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK_MAIN();
