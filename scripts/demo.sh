@@ -20,9 +20,9 @@ step() { echo; echo "== $*"; }
 step "edigw validate samples/850-005010-bad-date.x12 (syntax, BuyerCo's guide, business rules, 855 decisions)"
 $edigw validate samples/850-005010-bad-date.x12 --received $received || true
 
-step "edigw receive samples/*.x12 (archive, validate, rules, log, acks), then the first file again"
+step "edigw receive samples/*.x12 --with-855 (archive, validate, rules, log, acks and 855s), then the first file again"
 $edigw receive samples/850-005010-original.x12 samples/850-005010-bad-date.x12 samples/850-004010-control-mismatch.x12 \
-  --data "$data" --received $received || true
+  --data "$data" --received $received --with-855 || true
 $edigw receive samples/850-005010-original.x12 --data "$data" --received $received || true
 
 step "edigw log"
@@ -34,8 +34,8 @@ $edigw report rejected --data "$data"
 step "edigw kpi"
 $edigw kpi --data "$data"
 
-step "edigw emit 855 for PO-7001 (from the 850, decisions by the business rules)"
-$edigw emit 855 --partner buyerco --order samples/850-005010-original.x12 --data "$data" --received $received
+step "the 855 that answered PO-7001 (from the business rules' decisions)"
+cat "$(ls "$data"/outbox/buyerco/*-855.x12 | head -1)"
 step "edigw emit 856 from samples/shipment-buyerco-SHP-9001.json (SSCC-18s generated)"
 $edigw emit 856 --partner buyerco --shipment samples/shipment-buyerco-SHP-9001.json --data "$data"
 step "edigw emit 810 from samples/invoice-buyerco-INV-3001.json"
