@@ -245,3 +245,61 @@ TEST_CASE("serve pulls a partner's files over SFTP and pushes the answers, once"
     CHECK(q.integer(1) == 3);
     CHECK(test::read_file((root / "serve.log").string()).find(s.private_key) == std::string::npos); // no key in the log
 }
+
+TEST_CASE("serve over SFTP killed after the commit and after delivery: answered once, moved once", "[sftp][service][crash]")
+{
+    sshd d;
+    fs::path root = d.dir / "gw";
+    fs::create_directories(root / "partners");
+    fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", root / "partners" / "buyerco", fs::copy_options::recursive);
+    fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml", root / "partners" / "buyerco.toml");
+    auto s = d.settings();
+    std::ofstream(root / "partners" / "buyerco.toml", std::ios::app)
+        << "\n[transport.sftp]\nhost = \"127.0.0.1\"\nport = " << s.port << "\nuser = \"" << s.user << "\"\nprivate_key = \""
+        << s.private_key << "\"\nhost_key_sha256 = \"" << s.host_key_sha256 << "\"\ninbound_dir = \"" << s.inbound_dir
+        << "\"\noutbound_dir = \"" << s.outbound_dir << "\"\npattern = \"*.x12\"\npoll_seconds = 1\nafter_download = \"move\"\nmove_to = \""
+        << (d.dir / "remote" / "archive").string() << "\"\n";
+    auto run = [&](char const* crash_at) {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            if (crash_at) ::setenv("EDIGW_CRASH_AT", crash_at, 1);
+            int fd = ::open((root / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(fd, 2);
+            ::execl(EDIGW_BINARY, EDIGW_BINARY, "serve", "--data", (root / "data").c_str(), "--partners",
+                    (root / "partners").c_str(), "--received", "2024-03-15", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        return pid;
+    };
+    int n = 0;
+    for (char const* point : {"after-commit", "serve-after-deliver"}) {
+        INFO(point);
+        ++n;
+        std::string po = test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12");
+        po.replace(po.find("000000101"), 9, "00000010" + std::to_string(n)); // ISA13
+        po.replace(po.find("IEA*1*000000101"), 15, "IEA*1*00000010" + std::to_string(n));
+        po.replace(po.find("PO-7001"), 7, "PO-800" + std::to_string(n));
+        std::ofstream(d.dir / "remote" / "outbox" / ".f.x12") << po;
+        fs::rename(d.dir / "remote" / "outbox" / ".f.x12", d.dir / "remote" / "outbox" / ("f" + std::to_string(n) + ".x12"));
+        pid_t pid = run(point);
+        int status = 0;
+        REQUIRE(wait_for([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }));
+        CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+        pid = run(nullptr);
+        bool done = wait_for([&] { return d.files("outbox") == 0 && d.files("archive") == static_cast<std::size_t>(n); });
+        INFO(test::read_file((root / "serve.log").string()));
+        CHECK(done);
+        std::this_thread::sleep_for(1500ms); // a further poll finds nothing to do again
+        ::kill(pid, SIGTERM);
+        ::waitpid(pid, nullptr, 0);
+        CHECK(d.files("inbox") == static_cast<std::size_t>(3 * n)); // TA1, 999, 855 per file: once
+    }
+    std::string err;
+    auto st = log::store::open(root / "data", err);
+    REQUIRE(st);
+    log::sql::statement q(st->db(), "SELECT (SELECT count(*) FROM transmissions WHERE direction = 'in'), "
+                                    "(SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent')");
+    REQUIRE(q.step());
+    CHECK(q.integer(0) == n);
+    CHECK(q.integer(1) == 3 * n);
+}
