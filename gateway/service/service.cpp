@@ -177,6 +177,8 @@ struct gateway::impl {
         }
         for (auto const& p : profiles) {
             if (!p.folder) continue;
+            // Documents made with edigw emit (856, 810 ...) for this partner go out too.
+            if (log::store* st = store()) deliver(*st, 0, "folder", folder_sink(p), p.id);
             fs::path in = p.dir / p.folder->inbound;
             std::error_code ec;
             if (!fs::is_directory(in, ec)) continue;
@@ -280,11 +282,16 @@ struct gateway::impl {
     // yet: all put, flushed once, then marked sent in one transaction. A crash
     // before the marks re-puts the same files under the same names (skipped
     // when still there); an answer marked sent is never put again.
-    std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to)
+    std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to,
+                        std::string const& partner = {})
     {
-        log::sql::statement q(st.db(), "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ? AND direction = 'out' "
-                                       "ORDER BY id");
-        q.bind(1, original);
+        // original 0: the partner's documents made on their own (edigw emit), waiting to go.
+        log::sql::statement q(st.db(), original ? "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ?1 "
+                                                  "AND direction = 'out' ORDER BY id"
+                                                : "SELECT id, document, sha256, status FROM transmissions WHERE reply_to IS NULL "
+                                                  "AND direction = 'out' AND status = 'ready' AND partner = ?2 ORDER BY id");
+        if (original) q.bind(1, original);
+        else q.bind(2, partner);
         std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> pending;
         while (q.step())
             if (q.text(3) != "sent") pending.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3));
@@ -474,6 +481,7 @@ struct gateway::impl {
             return;
         }
         log::store* st = store();
+        if (st) deliver(*st, 0, "sftp", upload, p.id); // documents made with edigw emit for this partner
         for (auto const& f : files) {
             if (stopping || !st) break;
             std::string const remote = s.inbound_dir + "/" + f.name;

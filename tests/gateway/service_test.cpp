@@ -239,3 +239,23 @@ TEST_CASE("serve: SIGKILL at random moments while files arrive; nothing lost, no
     CHECK(s.count(s.out) == static_cast<std::size_t>(2 * dropped));
     CHECK(s.count(s.in / ".done") == static_cast<std::size_t>(dropped));
 }
+
+TEST_CASE("serve sends the documents made with edigw emit (856, 810) through the partner's transport", "[service]")
+{
+    site s;
+    std::string const d = " --data '" + s.data.string() + "' --partners '" + s.partners.string() + "'";
+    std::string const samples = EDIGW_SAMPLES_DIR;
+    REQUIRE(std::system((std::string(EDIGW_BINARY) + " emit 856 --partner buyerco --shipment '" + samples
+                         + "/shipment-buyerco-SHP-9001.json'" + d + " > /dev/null").c_str())
+            == 0);
+    REQUIRE(std::system((std::string(EDIGW_BINARY) + " emit 810 --partner buyerco --invoice '" + samples
+                         + "/invoice-buyerco-INV-3001.json'" + d + " > /dev/null").c_str())
+            == 0);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'ready'") == 2);
+    pid_t pid = s.start();
+    REQUIRE(s.wait_for([&] { return s.count(s.out) == 2; }));
+    std::this_thread::sleep_for(1200ms); // later polls send nothing again
+    stop(pid, SIGTERM);
+    CHECK(s.count(s.out) == 2);
+    CHECK(s.sql("SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'sent' AND document IN ('856', '810')") == 2);
+}
