@@ -216,7 +216,11 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
                 return r;
             }
         if (dict) {
-            x12::validator v(*dict);
+            // The partner's own guide for this document tightens the check too.
+            std::vector<x12::tightening> guide;
+            for (auto const& t : p.tightenings)
+                if (t.set_id == document) guide.push_back(t);
+            x12::validator v(*dict, std::move(guide));
             auto refs = doc.sets();
             for (std::size_t k = 0; k < refs.size() && k < sets.size(); ++k) {
                 std::vector<x12::diagnostic> diags;

@@ -442,3 +442,20 @@ TEST_CASE("004010 goldens: the 855, 856 and 810 for Acme (default templates, its
         CHECK(r.interchange == test::read_file(expect.string()));
     }
 }
+
+TEST_CASE("the release rule applies the partner's guide for the outbound document too", "[emit]")
+{
+    auto p = partner("buyerco");
+    x12::tightening t;
+    t.set_id = "855";
+    x12::tightening::required_element re;
+    REQUIRE(x12::parse_element_ref("BAK06", re.what)); // the default template leaves BAK06 out
+    t.required_elements.push_back(re);
+    p.tightenings.push_back(t);
+    auto an = analyse(test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"), nullptr);
+    auto const& o = first_order(an);
+    auto r = pipeline::emit_855(p, o.order, *o.decision, {});
+    CHECK_FALSE(r.ok);
+    CHECK(r.error.find("BAK06") != std::string::npos);
+    CHECK(r.error.find("required by the partner") != std::string::npos);
+}
