@@ -436,9 +436,22 @@ int show_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 
 int report_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
+    if (argc >= 2 && std::string_view(argv[1]) == "overdue" && !has_help(argc, argv)) {
+        common c;
+        if (int rc = parse("report", argc - 1, argv + 1, {"--data", "--partner"}, c, err)) return rc;
+        auto st = open_store("report", c, err);
+        if (!st) return 2;
+        auto rows = log::overdue_acks(*st, c.partner);
+        for (auto const& r : rows)
+            out << r.partner << "  group " << r.functional_id << " " << r.control_number << "  (transmission " << r.transmission_id
+                << ")  no 997/999 since it was due at " << r.due_at << '\n';
+        if (rows.empty()) out << "no overdue acknowledgments\n";
+        return rows.empty() ? 0 : 1;
+    }
     if (has_help(argc, argv) || argc < 2 || std::string_view(argv[1]) != "rejected") {
         (has_help(argc, argv) ? out : err)
-            << "usage: edigw report rejected [--partner ID] [--since DATE] [--format text|csv|html] [--data DIR]\n\n"
+            << "usage: edigw report rejected [--partner ID] [--since DATE] [--format text|csv|html] [--data DIR]\n"
+               "       edigw report overdue [--partner ID] [--data DIR]   (our groups unacknowledged past the partner's window)\n\n"
                "The rejected-document report: for every rejected inbound document, the partner, file,\n"
                "time, interchange/group/set control numbers, PO number, every reason (code, message,\n"
                "segment position, element, offending value, the segment text) and what was sent back.\n"

@@ -319,6 +319,9 @@ TEST_CASE("edigw receive, log, show, report rejected and kpi on one data directo
     auto csvr = run("report rejected --format csv" + dd);
     CHECK(csvr.out.find("element_invalid_date") != std::string::npos);
     CHECK(run("report" + dd).code == 2);
+    auto overdue = run("report overdue" + dd);
+    CHECK(overdue.code == 0);
+    CHECK(overdue.out.find("no overdue acknowledgments") != std::string::npos);
 
     auto k = run("kpi --format json" + dd);
     auto kv = boost::json::parse(k.out);
