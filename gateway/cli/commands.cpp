@@ -37,6 +37,7 @@ constexpr char const* usage_text =
     "  prune             apply each partner's archive retention\n"
     "  emit 855          the 855 for an 850, from the partner's template, validated, logged\n"
     "  serve             the gateway: drop folders watched, files received exactly once, /metrics\n"
+    "  replay SAMPLE...  send samples as their partner would and compare the answers with SAMPLE.expect\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -341,6 +342,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (cmd == "prune") return prune_command(argc - 1, argv + 1, out, err);
     if (cmd == "emit") return emit_command(argc - 1, argv + 1, out, err);
     if (cmd == "serve") return serve_command(argc - 1, argv + 1, out, err);
+    if (cmd == "replay") return replay_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

@@ -367,3 +367,47 @@ TEST_CASE("edigw emit 855, 856 and 810: X12 on stdout, recorded in the log", "[c
     CHECK(run("emit --help").code == 0);
     fs::remove_all(data);
 }
+
+TEST_CASE("edigw replay: every sample's answers match its goldens; an edited golden fails with a diff", "[cli][replay]")
+{
+    std::string samples = EDIGW_SAMPLES_DIR;
+    std::string list;
+    std::size_t n = 0;
+    for (auto const& e : fs::directory_iterator(samples))
+        if (e.path().extension() == ".x12") {
+            list += " " + quoted(e.path());
+            ++n;
+            INFO(e.path());
+            CHECK(fs::exists(fs::path(e.path()).replace_extension(".expect")));
+        }
+    REQUIRE(n >= 8);
+    auto r = run("replay" + list + " --partners " + partners_dir());
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    std::size_t passes = 0;
+    for (auto pos = r.out.find("PASS "); pos != std::string::npos; pos = r.out.find("PASS ", pos + 1)) ++passes;
+    CHECK(passes == n);
+
+    // A golden that says the second line is accepted while the gateway rejects it.
+    fs::path dir = fs::temp_directory_path() / ("edigw_replay_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::copy_file(samples + "/acme-850-unknown-item-and-price.x12", dir / "s.x12", fs::copy_options::overwrite_existing);
+    std::string want = read_file(samples + "/acme-850-unknown-item-and-price.expect");
+    auto at = want.find("ACK*IR*6*EA");
+    REQUIRE(at != std::string::npos);
+    want.replace(at, 11, "ACK*IA*6*EA");
+    std::ofstream(dir / "s.expect", std::ios::binary) << want;
+    auto f = run("replay " + quoted(dir / "s.x12") + " --partners " + partners_dir());
+    INFO(f.out);
+    CHECK(f.code == 1);
+    CHECK(f.out.find("FAIL") != std::string::npos);
+    CHECK(f.out.find("expected ACK*IA*6*EA") != std::string::npos);
+    CHECK(f.out.find("got      ACK*IR*6*EA") != std::string::npos);
+
+    // A sample with no golden is not a pass.
+    fs::remove(dir / "s.expect");
+    auto m = run("replay " + quoted(dir / "s.x12") + " --partners " + partners_dir());
+    CHECK(m.code == 1);
+    CHECK(m.out.find("NO EXPECTED OUTPUT") != std::string::npos);
+    fs::remove_all(dir);
+}
