@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev
-  libssh2-1-dev libssl-dev libsqlite3-dev sqlite3 libtomlplusplus-dev
+  libssh2-1-dev libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libtomlplusplus-dev
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev
   openssh-server openssh-client curl openssl

@@ -809,22 +809,24 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
-        out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--received YYYY-MM-DD]\n\n"
+        out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--as2-port N] [--received YYYY-MM-DD]\n\n"
                "Runs the gateway: every partner's drop folder ([transport.folder]) is watched; a file is\n"
                "taken when complete, received into the log exactly once, answered in the partner's\n"
                "outbound folder, and moved to its inbound .done/ folder. SIGTERM/SIGINT stop it\n"
                "gracefully. --admin-port serves /healthz and /metrics on 127.0.0.1, with the token in\n"
                "$EDIGW_ADMIN_TOKEN (Authorization: Bearer ...). A --config TOML holds the same:\n"
-               "[service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers.\n";
+               "[service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers,\n"
+               "as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url.\n"
+               "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider).\n";
         return 0;
     }
     common c;
-    std::string config_file, admin_port;
+    std::string config_file, admin_port, as2_port;
     std::vector<char*> args{argv[0]};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if ((a == "--config" || a == "--admin-port") && i + 1 < argc) {
-            (a == "--config" ? config_file : admin_port) = argv[++i];
+        if ((a == "--config" || a == "--admin-port" || a == "--as2-port") && i + 1 < argc) {
+            (a == "--config" ? config_file : a == "--as2-port" ? as2_port : admin_port) = argv[++i];
             continue;
         }
         args.push_back(argv[i]);
@@ -857,6 +859,15 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             return 2;
         }
         cfg.admin_token = t;
+    }
+    if (!as2_port.empty()) {
+        char* end = nullptr;
+        long v = std::strtol(as2_port.c_str(), &end, 10);
+        if (*end || v < 1 || v > 65535) {
+            err << "edigw serve: --as2-port must be 1..65535\n";
+            return 2;
+        }
+        cfg.as2_port = static_cast<std::uint16_t>(v);
     }
     std::vector<partners::profile> all;
     partners::profile_error pe;

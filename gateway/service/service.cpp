@@ -2,6 +2,7 @@
 
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/transport/as2_client.hpp"
 #include "gateway/transport/sftp.hpp"
 #include "x12/document.hpp"
 
@@ -17,6 +18,8 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -95,7 +98,13 @@ bool load_config(fs::path const& file, config& out, config_error& err)
             out.admin_token = t;
         } else if (key == "poll_ms") { if (!num(out.poll_ms, 50, 3600000)) return false; }
         else if (key == "workers") { if (!num(out.workers, 1, 64)) return false; }
-        else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers)");
+        else if (key == "as2_address") { if (!str(out.as2_address)) return false; }
+        else if (key == "as2_port") { if (!num(out.as2_port, 0, 65535)) return false; }
+        else if (key == "as2_max_connections") { if (!num(out.as2_max_connections, 1, 100000)) return false; }
+        else if (key == "as2_read_timeout_s") { if (!num(out.as2_read_timeout_s, 1, 3600)) return false; }
+        else if (key == "as2_public_url") { if (!str(out.as2_public_url)) return false; }
+        else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, "
+                            "poll_ms, workers, as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url)");
     }
     if (out.admin_port && out.admin_token.empty())
         return fail(*svc, "an admin_port needs admin_token_env: the admin endpoint always asks for a token");
@@ -115,6 +124,13 @@ std::string metrics::text() const
     counter("edigw_orders_accepted_total", "Orders accepted (with or without changes).", orders_accepted);
     counter("edigw_orders_rejected_total", "Orders rejected.", orders_rejected);
     counter("edigw_acks_sent_total", "Acknowledgments delivered.", acks_sent);
+    counter("edigw_as2_messages_total", "AS2 messages received and processed.", as2_messages);
+    counter("edigw_as2_refused_total", "AS2 messages refused (MDN with an error, or an HTTP error).", as2_refused);
+    counter("edigw_as2_mdns_sent_total", "MDNs sent (synchronous and asynchronous).", as2_mdns_sent);
+    counter("edigw_as2_sent_total", "Our documents delivered over AS2 (MDN checked).", as2_sent);
+    counter("edigw_as2_send_failed_total", "AS2 sends that failed and will be retried.", as2_send_failed);
+    o << "# HELP edigw_as2_connections Open AS2 connections.\n# TYPE edigw_as2_connections gauge\nedigw_as2_connections "
+      << as2_connections << '\n';
     o << "# HELP edigw_queue_depth Files waiting for a worker.\n# TYPE edigw_queue_depth gauge\nedigw_queue_depth " << queue_depth
       << '\n';
     o << "# HELP edigw_ack_latency_seconds Receipt of a file to its acknowledgments delivered.\n"
@@ -174,6 +190,14 @@ struct gateway::impl {
                 next = now + std::chrono::seconds(p.sftp->poll_seconds);
             }
             asio::post(*pool, [this, &p] { poll_sftp(p); });
+        }
+        for (auto const& p : profiles) {
+            if (!p.as2 || p.as2->url.empty() || !as2_creds.count(p.id)) continue;
+            {
+                std::lock_guard lock(mu);
+                if (now < next_as2[p.id]) continue;
+            }
+            asio::post(*pool, [this, &p] { as2_deliver(p); }); // answers not sent yet (after a failure or a crash)
         }
         for (auto const& p : profiles) {
             if (!p.folder) continue;
@@ -542,6 +566,379 @@ struct gateway::impl {
         if (q.step()) (void)st.audit("edigw serve", "transmission", q.integer(0), "disposed", "", "", "removed from the partner's server");
     }
 
+    // ---- AS2: partners post to us ---------------------------------------------------------------
+
+    std::unique_ptr<asio::ip::tcp::acceptor> as2_acceptor;
+    std::uint16_t as2_bound_port = 0;
+    std::map<std::string, transport::as2::credentials> as2_creds; // per partner id, loaded at start-up, read-only after
+    std::map<std::string, std::uint32_t> as2_failures;             // under mu
+    std::map<std::string, std::chrono::steady_clock::time_point> next_as2;
+
+    partners::profile const* as2_partner(std::string const& from, std::string const& to) const
+    {
+        for (auto const& p : profiles)
+            if (p.as2 && p.as2->their_as2_id == from && p.as2->our_as2_id == to) return &p;
+        return nullptr;
+    }
+
+    std::uint64_t as2_body_limit() const
+    {
+        std::uint64_t lim = 1024;
+        for (auto const& p : profiles)
+            if (p.as2) lim = std::max(lim, p.as2->max_body_bytes);
+        return lim;
+    }
+
+    void as2_accept()
+    {
+        as2_acceptor->async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket s) {
+            if (ec || stopping) return;
+            if (m.as2_connections >= cfg.as2_max_connections) {
+                // Over the limit: a short 503 now rather than a queue nobody sees.
+                auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
+                res->set(http::field::retry_after, "5");
+                res->body() = "too many connections; retry later\n";
+                res->prepare_payload();
+                auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(s));
+                http::async_write(*sock, *res, [sock, res](boost::system::error_code, std::size_t) {
+                    boost::system::error_code ignore;
+                    sock->shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+                });
+            } else {
+                as2_session(std::move(s));
+            }
+            as2_accept();
+        });
+    }
+
+    struct as2_conn {
+        beast::tcp_stream stream;
+        beast::flat_buffer buf;
+        std::optional<http::request_parser<http::string_body>> parser;
+        http::response<http::string_body> res;
+        metrics& m;
+        as2_conn(asio::ip::tcp::socket s, metrics& mm) : stream(std::move(s)), m(mm) { ++m.as2_connections; }
+        ~as2_conn() { --m.as2_connections; }
+    };
+
+    void as2_session(asio::ip::tcp::socket s)
+    {
+        auto c = std::make_shared<as2_conn>(std::move(s), m);
+        c->parser.emplace();
+        c->parser->header_limit(16 * 1024);
+        c->parser->body_limit(as2_body_limit());
+        c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+        http::async_read_header(c->stream, c->buf, *c->parser, [this, c](boost::system::error_code ec, std::size_t) {
+            if (ec) return as2_error(c, ec);
+            auto& req = c->parser->get();
+            // The partner's own limit, known from its headers, before the body is read.
+            auto const* p = as2_partner(transport::as2::unquote(std::string(req["AS2-From"])),
+                                        transport::as2::unquote(std::string(req["AS2-To"])));
+            if (p) {
+                // Beast checks Content-Length against the limit when the header ends, so a
+                // partner's own (smaller) limit is checked here.
+                if (auto len = c->parser->content_length(); len && *len > p->as2->max_body_bytes)
+                    return as2_error(c, http::error::body_limit);
+                c->parser->body_limit(p->as2->max_body_bytes); // chunked bodies
+            }
+            if (req.method() != http::verb::post) return as2_reply(c, http::status::method_not_allowed, "AS2 takes POST\n");
+            c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+            http::async_read(c->stream, c->buf, *c->parser, [this, c](boost::system::error_code ec, std::size_t) {
+                if (ec) return as2_error(c, ec);
+                c->stream.expires_never();
+                // Crypto, SQLite and the pipeline: on a worker, never here.
+                asio::post(*pool, [this, c] {
+                    auto res = as2_handle(c->parser->release());
+                    asio::post(c->stream.get_executor(), [this, c, res = std::move(res)]() mutable {
+                        c->res = std::move(res);
+                        as2_write(c);
+                    });
+                });
+            });
+        });
+    }
+
+    void as2_error(std::shared_ptr<as2_conn> const& c, boost::system::error_code ec)
+    {
+        if (ec == http::error::body_limit) {
+            ++m.as2_refused;
+            say("as2: refused a body over the partner's limit");
+            return as2_reply(c, http::status::payload_too_large, "the body is larger than this partner may send\n");
+        }
+        if (ec == http::error::header_limit) return as2_reply(c, http::status::request_header_fields_too_large, "headers too large\n");
+        if (ec == beast::error::timeout) {
+            say("as2: a connection timed out before its request was complete");
+            return; // the stream is closed by the timeout
+        }
+        if (ec == http::error::end_of_stream || ec == asio::error::eof) return;
+        as2_reply(c, http::status::bad_request, "malformed HTTP request: " + ec.message() + "\n");
+    }
+
+    void as2_reply(std::shared_ptr<as2_conn> const& c, http::status st, std::string text)
+    {
+        c->res = http::response<http::string_body>(st, 11);
+        c->res.set(http::field::content_type, "text/plain");
+        c->res.body() = std::move(text);
+        as2_write(c);
+    }
+
+    void as2_write(std::shared_ptr<as2_conn> const& c)
+    {
+        c->res.set(http::field::server, "edigw");
+        c->res.keep_alive(false);
+        c->res.prepare_payload();
+        c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+        http::async_write(c->stream, c->res, [c](boost::system::error_code, std::size_t) {
+            boost::system::error_code ignore;
+            c->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+        });
+    }
+
+    using as2_response = http::response<http::string_body>;
+
+    static as2_response text_response(http::status st, std::string text)
+    {
+        as2_response r(st, 11);
+        r.set(http::field::content_type, "text/plain");
+        r.body() = std::move(text);
+        return r;
+    }
+
+    as2_response mdn_response(transport::as2::mdn_fields const& f, transport::as2::credentials const* sign_with,
+                              std::string const& micalg)
+    {
+        auto mdn = transport::as2::build_mdn(f, sign_with, micalg);
+        as2_response r(http::status::ok, 11);
+        for (auto const& [k, v] : mdn.head.list) r.set(k, v);
+        r.set("AS2-Version", "1.2");
+        r.set("AS2-From", "\"" + f.our_as2_id + "\"");
+        r.set("AS2-To", "\"" + f.their_as2_id + "\"");
+        r.set("Message-ID", mdn.message_id);
+        r.set("MIME-Version", "1.0");
+        r.body() = std::move(mdn.body);
+        ++m.as2_mdns_sent;
+        return r;
+    }
+
+    // One AS2 POST, on a worker: what to answer over HTTP.
+    as2_response as2_handle(http::request<http::string_body> req)
+    {
+        namespace as2 = transport::as2;
+        as2::headers h;
+        for (auto const& f : req) h.list.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        std::string const from = as2::unquote(h.get("AS2-From")), to = as2::unquote(h.get("AS2-To"));
+        std::string const message_id = as2::unquote(h.get("Message-ID")).empty() ? "" : std::string(as2::unquote(h.get("Message-ID")));
+        std::string const ct = h.get("Content-Type");
+        auto const ask = as2::read_mdn_request(h);
+        as2::mdn_fields f;
+        f.original_message_id = h.get("Message-ID");
+        f.our_as2_id = to;
+        f.their_as2_id = from;
+        auto const* p = as2_partner(from, to);
+        if (from.empty() || to.empty() || message_id.empty()) {
+            ++m.as2_refused;
+            return text_response(http::status::bad_request, "AS2-From, AS2-To and Message-ID are required\n");
+        }
+        if (!p) {
+            ++m.as2_refused;
+            say("as2: refused a message from unknown partner '" + from + "' to '" + to + "'");
+            // Unknown senders get no asynchronous MDN: we post nowhere a stranger names.
+            if (!ask.wanted || !ask.async_url.empty())
+                return text_response(http::status::forbidden, "unknown trading partner: no profile for AS2-From '" + from + "' and AS2-To '" + to + "'\n");
+            f.disposition = "processed/error: unknown-trading-partner";
+            f.text = "No trading partner agreement exists for AS2-From '" + from + "' and AS2-To '" + to + "'.";
+            return mdn_response(f, nullptr, {});
+        }
+        auto const it = as2_creds.find(p->id);
+        if (it == as2_creds.end()) {
+            ++m.as2_refused;
+            return text_response(http::status::service_unavailable, "AS2 for this partner is not available on our side (see our start-up log)\n");
+        }
+        auto const& creds = it->second;
+        auto const* sign_with = ask.want_signed ? &creds : nullptr;
+
+        // An asynchronous MDN for something we sent.
+        if (auto mt = as2::media_type(ct); mt == "multipart/report" || mt == "multipart/signed") {
+            auto mdn = as2::read_mdn(ct, req.body(), creds);
+            if (mdn.ok) return as2_take_mdn(*p, mdn);
+        }
+
+        auto opened = as2::open(ct, h.get("Content-Transfer-Encoding"), req.body(), creds, *p->as2, ask.micalg,
+                                h.get("Content-Disposition"));
+        auto answer = [&](as2_response r, std::int64_t transmission) {
+            if (ask.async_url.empty()) return r;
+            // Asynchronous: the HTTP answer now, the MDN posted after.
+            asio::post(*pool, [this, p, r = std::move(r), url = ask.async_url, transmission]() mutable {
+                post_async_mdn(*p, std::move(r), url, transmission);
+            });
+            return text_response(http::status::ok, "");
+        };
+        if (!opened.failure.empty()) {
+            ++m.as2_refused;
+            say("as2 " + p->id + ": " + message_id + " refused (" + opened.failure + "): " + opened.detail);
+            if (!ask.wanted) return text_response(http::status::bad_request, opened.failure + ": " + opened.detail + "\n");
+            f.disposition = "processed/error: " + opened.failure;
+            f.text = "The message could not be processed: " + opened.detail;
+            return answer(mdn_response(f, sign_with, ask.micalg), 0);
+        }
+        f.mic = opened.mic;
+        // Echoed as the partner spelled it: some want "sha1", others "sha-1".
+        f.mic_alg = ask.micalg_as_asked.empty() ? opened.mic_alg : ask.micalg_as_asked;
+        log::store* st = store();
+        if (!st) return text_response(http::status::service_unavailable, "the log is not available; retry later\n");
+
+        // A repeated Message-ID: answered, not processed again.
+        std::int64_t original = 0;
+        {
+            log::sql::statement q(st->db(), "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND transport = 'as2' "
+                                            "AND remote_name = ? ORDER BY id LIMIT 1");
+            q.bind(1, p->id).bind(2, message_id);
+            if (q.step()) original = q.integer(0);
+        }
+        if (original) {
+            say("as2 " + p->id + ": " + message_id + " was received before (transmission " + std::to_string(original) + "): duplicate");
+            ++m.files_duplicate;
+            f.disposition = "processed/warning: duplicate-document";
+            f.text = "This message was received before (same Message-ID) and is not processed again.";
+            (void)st->audit("edigw serve", "transmission", original, "mdn", "", f.disposition, message_id);
+            return answer(mdn_response(f, sign_with, ask.micalg), original);
+        }
+        pipeline::receive_options o;
+        o.transport = "as2";
+        o.remote_name = message_id;
+        o.actor = "edigw serve";
+        o.received_date = cfg.received_date;
+        o.with_855 = true;
+        std::string const label = "as2:" + p->id + "/" + (opened.filename.empty() ? message_id : opened.filename);
+        auto r = pipeline::receive_bytes(*st, opened.payload, label, p, profiles, o);
+        if (!r.ok && !r.transmission_id) {
+            ++m.files_failed;
+            say("error: " + label + ": " + r.error);
+            f.disposition = "processed/error: unexpected-processing-error";
+            f.text = "The message was not recorded and should be sent again: " + r.error;
+            return answer(mdn_response(f, sign_with, ask.micalg), 0);
+        }
+        ++m.as2_messages;
+        original = r.status == "duplicate" && r.duplicate_of ? r.duplicate_of : r.transmission_id;
+        if (r.status == "duplicate" && r.duplicate_of) {
+            ++m.files_duplicate;
+            log::sql::statement reset(st->db(), "UPDATE transmissions SET status = 'ready' WHERE reply_to = ? AND direction = 'out'");
+            reset.bind(1, original);
+            (void)reset.run();
+        } else {
+            ++m.files_received;
+            m.sets += r.sets;
+            m.orders_accepted += r.orders_accepted;
+            m.orders_rejected += r.orders_rejected;
+        }
+        say("received " + label + " via as2: " + r.status + (opened.was_signed ? ", signed" : "") + (opened.was_encrypted ? ", encrypted" : "")
+            + (opened.was_compressed ? ", compressed" : ""));
+        crash_point("as2-after-receive");
+        f.disposition = "processed";
+        f.text = "The message was received and recorded (transmission " + std::to_string(r.transmission_id) + ").";
+        (void)st->audit("edigw serve", "transmission", r.transmission_id, "mdn", "", f.disposition, message_id);
+        // Our answers go back over AS2 when the partner has a URL, else they wait for another transport.
+        if (!p->as2->url.empty() && as2_creds.count(p->id)) asio::post(*pool, [this, p] { as2_deliver(*p); });
+        return answer(mdn_response(f, sign_with, ask.micalg), r.transmission_id);
+    }
+
+    as2_response as2_take_mdn(partners::profile const& p, transport::as2::mdn_read const& mdn)
+    {
+        log::store* st = store();
+        if (!st) return text_response(http::status::service_unavailable, "the log is not available; retry later\n");
+        std::string const id = transport::as2::unquote(mdn.original_message_id);
+        log::sql::statement q(st->db(), "SELECT t.id FROM transmissions t JOIN audit a ON a.entity = 'transmission' AND a.entity_id = t.id "
+                                        "AND a.action = 'sent' AND a.detail LIKE ? WHERE t.partner = ? AND t.direction = 'out' "
+                                        "ORDER BY t.id DESC LIMIT 1");
+        q.bind(1, "%" + id + "%").bind(2, p.id);
+        if (!q.step()) {
+            say("as2 " + p.id + ": an MDN for a message we did not send (" + id + ")");
+            return text_response(http::status::ok, "");
+        }
+        (void)st->audit("edigw serve", "transmission", q.integer(0), "mdn-received", "", transport::as2::disposition_outcome(mdn.disposition),
+                        id + " MIC " + mdn.mic);
+        say("as2 " + p.id + ": MDN for " + id + ": " + transport::as2::disposition_outcome(mdn.disposition));
+        return text_response(http::status::ok, "");
+    }
+
+    void post_async_mdn(partners::profile const& p, as2_response mdn, std::string const& url, std::int64_t transmission)
+    {
+        std::string host, port, target;
+        if (!transport::as2::split_url(url, host, port, target)) {
+            say("as2 " + p.id + ": cannot post the MDN to '" + url + "': only http:// URLs are supported");
+            return;
+        }
+        http::request<http::string_body> req{http::verb::post, target, 11};
+        req.set(http::field::host, host + ":" + port);
+        for (auto const& f : mdn) req.set(f.name_string(), f.value());
+        req.body() = mdn.body();
+        req.prepare_payload();
+        for (int attempt = 0; attempt < 4 && !stopping; ++attempt) {
+            if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
+            asio::io_context ioc;
+            beast::tcp_stream s(ioc);
+            beast::error_code ec;
+            asio::ip::tcp::resolver rs(ioc);
+            auto eps = rs.resolve(host, port, ec);
+            if (!ec) {
+                s.expires_after(std::chrono::seconds(15));
+                s.connect(eps, ec);
+            }
+            if (!ec) http::write(s, req, ec);
+            beast::flat_buffer b;
+            http::response<http::string_body> res;
+            if (!ec) http::read(s, b, res, ec);
+            if (!ec && res.result_int() / 100 == 2) {
+                if (transmission)
+                    if (log::store* st = store())
+                        (void)st->audit("edigw serve", "transmission", transmission, "mdn-posted", "", "", url);
+                return;
+            }
+        }
+        say("as2 " + p.id + ": the asynchronous MDN could not be posted to " + url);
+    }
+
+    // Our answers and documents for an AS2 partner that are not sent yet, one
+    // sender per partner at a time.
+    void as2_deliver(partners::profile const& p)
+    {
+        {
+            std::lock_guard lock(mu);
+            if (!in_flight.insert("as2out:" + p.id).second) return;
+        }
+        if (log::store* st = store()) {
+            auto const& creds = as2_creds.at(p.id);
+            sink post{[&](std::string const& name, std::string const& bytes, std::string& where) {
+                          where = p.as2->url;
+                          auto r = transport::as2::send(bytes, name, *p.as2, creds, cfg.as2_public_url);
+                          if (!r.delivered) {
+                              ++m.as2_send_failed;
+                              say("as2 " + p.id + ": " + name + " not delivered: " + r.error);
+                              return false;
+                          }
+                          ++m.as2_sent;
+                          where = p.as2->url + " " + r.message_id + (r.mdn_pending ? " (MDN to come)" : " MDN " + r.disposition);
+                          return true;
+                      },
+                      {}};
+            log::sql::statement q(st->db(), "SELECT DISTINCT reply_to FROM transmissions WHERE partner = ? AND direction = 'out' "
+                                            "AND status <> 'sent' AND reply_to IS NOT NULL");
+            q.bind(1, p.id);
+            std::vector<std::int64_t> originals;
+            while (q.step()) originals.push_back(q.integer(0));
+            std::size_t const failed_before = m.as2_send_failed;
+            for (auto o : originals) deliver(*st, o, "as2", post);
+            deliver(*st, 0, "as2", post, p.id);
+            // Back off while the partner fails: 1, 2, 4 ... 64 polls.
+            std::lock_guard lock(mu);
+            auto& f = as2_failures[p.id];
+            f = m.as2_send_failed != failed_before ? std::min<std::uint32_t>(f + 1, 6) : 0;
+            next_as2[p.id] = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.poll_ms) * ((1u << f) - 1);
+        }
+        std::lock_guard lock(mu);
+        in_flight.erase("as2out:" + p.id);
+    }
+
     // ---- the admin endpoint -------------------------------------------------------------------
 
     void accept()
@@ -620,6 +1017,7 @@ gateway::~gateway() = default;
 
 metrics const& gateway::stats() const noexcept { return impl_->m; }
 std::uint16_t gateway::admin_port() const noexcept { return impl_->bound_port; }
+std::uint16_t gateway::as2_port() const noexcept { return impl_->as2_bound_port; }
 
 void gateway::stop()
 {
@@ -627,10 +1025,9 @@ void gateway::stop()
         impl_->stopping = true;
         impl_->timer.cancel();
         impl_->signals.cancel();
-        if (impl_->acceptor) {
-            boost::system::error_code ignore;
-            impl_->acceptor->close(ignore);
-        }
+        boost::system::error_code ignore;
+        if (impl_->acceptor) impl_->acceptor->close(ignore);
+        if (impl_->as2_acceptor) impl_->as2_acceptor->close(ignore);
     });
 }
 
@@ -658,6 +1055,31 @@ int gateway::run(std::function<void(std::string const&)> log)
         }
         m.accept();
         m.say("admin endpoint on http://" + m.cfg.admin_address + ":" + std::to_string(m.bound_port) + " (/healthz, /metrics; token required)");
+    }
+    for (auto const& p : m.profiles) {
+        if (!p.as2) continue;
+        std::string err;
+        // One partner's missing keys do not stop the others: its AS2 is off, said loudly here.
+        transport::as2::credentials c;
+        if (!transport::as2::load_credentials(*p.as2, p.dir, c, err))
+            m.say("error: partner " + p.id + ": AS2 disabled: " + err);
+        else
+            m.as2_creds.emplace(p.id, std::move(c));
+    }
+    {
+        if (m.cfg.as2_port) {
+            try {
+                auto addr = asio::ip::make_address(m.cfg.as2_address);
+                m.as2_acceptor = std::make_unique<asio::ip::tcp::acceptor>(m.ioc, asio::ip::tcp::endpoint(addr, m.cfg.as2_port));
+                m.as2_bound_port = m.as2_acceptor->local_endpoint().port();
+            } catch (std::exception const& e) { // start-up only
+                m.say(std::string("error: cannot listen for AS2 on ") + m.cfg.as2_address + ":" + std::to_string(m.cfg.as2_port) + ": " + e.what());
+                return 2;
+            }
+            m.as2_accept();
+            m.say("AS2 on http://" + m.cfg.as2_address + ":" + std::to_string(m.as2_bound_port) + "/ for "
+                  + std::to_string(m.as2_creds.size()) + " partner(s)");
+        }
     }
     m.signals.async_wait([this](boost::system::error_code ec, int sig) {
         if (ec) return;

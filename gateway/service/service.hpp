@@ -37,6 +37,12 @@ struct config {
     std::uint32_t poll_ms = 500;
     std::uint32_t workers = 2;
     std::string received_date;           // for the date rules (tests, replays); empty = today
+    // AS2: partners POST here. Loopback unless the operator opens it.
+    std::string as2_address = "127.0.0.1";
+    std::uint16_t as2_port = 0;          // 0: no AS2 listener
+    std::uint32_t as2_max_connections = 64;
+    std::uint32_t as2_read_timeout_s = 30; // for the headers and for the body
+    std::string as2_public_url;          // where partners post asynchronous MDNs to us (our client asks for them there)
 };
 
 struct config_error {
@@ -47,7 +53,8 @@ struct config_error {
 };
 
 // Reads `edigw serve --config FILE` (TOML, strict like the partner profiles):
-//   [service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers
+//   [service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers,
+//             as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url
 bool load_config(std::filesystem::path const& file, config& out, config_error& err);
 
 // Counters for /metrics (Prometheus text format).
@@ -56,6 +63,8 @@ struct metrics {
     std::atomic<std::uint64_t> sets{0}, orders_accepted{0}, orders_rejected{0}, acks_sent{0};
     std::atomic<std::uint64_t> queue_depth{0};
     std::atomic<std::uint64_t> ack_latency_us_sum{0}, ack_latency_count{0};
+    std::atomic<std::uint64_t> as2_messages{0}, as2_refused{0}, as2_mdns_sent{0}, as2_sent{0}, as2_send_failed{0};
+    std::atomic<std::uint64_t> as2_connections{0};
     std::string text() const;
 };
 
@@ -72,6 +81,7 @@ public:
 
     metrics const& stats() const noexcept;
     std::uint16_t admin_port() const noexcept; // the bound port (when config asked for 0 and a listener)
+    std::uint16_t as2_port() const noexcept;
 
     struct impl;
 
