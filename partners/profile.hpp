@@ -61,6 +61,7 @@ struct as2_settings {
     bool mdn_signed = true;
     std::string mic = "binary";       // binary | canonical
     std::uint64_t max_body_bytes = 64ull << 20;
+    std::string tls_ca; // for an https:// url: the CA (or the partner's own certificate) to trust; empty = the system's
 };
 
 struct folder_settings {

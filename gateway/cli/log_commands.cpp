@@ -809,7 +809,8 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
-        out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--as2-port N] [--received YYYY-MM-DD]\n\n"
+        out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--as2-port N]\n"
+               "                   [--as2-tls-port N --tls-cert PEM --tls-key PEM] [--received YYYY-MM-DD]\n\n"
                "Runs the gateway: every partner's drop folder ([transport.folder]) is watched; a file is\n"
                "taken when complete, received into the log exactly once, answered in the partner's\n"
                "outbound folder, and moved to its inbound .done/ folder. SIGTERM/SIGINT stop it\n"
@@ -817,16 +818,20 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                "$EDIGW_ADMIN_TOKEN (Authorization: Bearer ...). A --config TOML holds the same:\n"
                "[service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers,\n"
                "as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url.\n"
-               "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider).\n";
+               "as2_tls_port, as2_tls_certificate, as2_tls_key.\n"
+               "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider);\n"
+               "--as2-tls-port the same over HTTPS with the server certificate and key given.\n";
         return 0;
     }
     common c;
-    std::string config_file, admin_port, as2_port;
+    std::string config_file, admin_port, as2_port, tls_port, tls_cert, tls_key;
     std::vector<char*> args{argv[0]};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if ((a == "--config" || a == "--admin-port" || a == "--as2-port") && i + 1 < argc) {
-            (a == "--config" ? config_file : a == "--as2-port" ? as2_port : admin_port) = argv[++i];
+        if ((a == "--config" || a == "--admin-port" || a == "--as2-port" || a == "--as2-tls-port" || a == "--tls-cert" || a == "--tls-key")
+            && i + 1 < argc) {
+            (a == "--config" ? config_file : a == "--as2-port" ? as2_port : a == "--as2-tls-port" ? tls_port : a == "--tls-cert" ? tls_cert
+                                                                                      : a == "--tls-key"     ? tls_key : admin_port) = argv[++i];
             continue;
         }
         args.push_back(argv[i]);
@@ -860,14 +865,21 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         cfg.admin_token = t;
     }
-    if (!as2_port.empty()) {
+    for (auto [text, into, name] : {std::tuple{&as2_port, &cfg.as2_port, "--as2-port"}, std::tuple{&tls_port, &cfg.as2_tls_port, "--as2-tls-port"}}) {
+        if (text->empty()) continue;
         char* end = nullptr;
-        long v = std::strtol(as2_port.c_str(), &end, 10);
+        long v = std::strtol(text->c_str(), &end, 10);
         if (*end || v < 1 || v > 65535) {
-            err << "edigw serve: --as2-port must be 1..65535\n";
+            err << "edigw serve: " << name << " must be 1..65535\n";
             return 2;
         }
-        cfg.as2_port = static_cast<std::uint16_t>(v);
+        *into = static_cast<std::uint16_t>(v);
+    }
+    if (!tls_cert.empty()) cfg.as2_tls_certificate = tls_cert;
+    if (!tls_key.empty()) cfg.as2_tls_key = tls_key;
+    if (cfg.as2_tls_port && (cfg.as2_tls_certificate.empty() || cfg.as2_tls_key.empty())) {
+        err << "edigw serve: --as2-tls-port needs --tls-cert and --tls-key\n";
+        return 2;
     }
     std::vector<partners::profile> all;
     partners::profile_error pe;

@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <toml++/toml.h>
 
 #include <chrono>
@@ -103,9 +104,15 @@ bool load_config(fs::path const& file, config& out, config_error& err)
         else if (key == "as2_max_connections") { if (!num(out.as2_max_connections, 1, 100000)) return false; }
         else if (key == "as2_read_timeout_s") { if (!num(out.as2_read_timeout_s, 1, 3600)) return false; }
         else if (key == "as2_public_url") { if (!str(out.as2_public_url)) return false; }
+        else if (key == "as2_tls_port") { if (!num(out.as2_tls_port, 0, 65535)) return false; }
+        else if (key == "as2_tls_certificate") { if (!str(s)) return false; out.as2_tls_certificate = file.parent_path() / s; }
+        else if (key == "as2_tls_key") { if (!str(s)) return false; out.as2_tls_key = file.parent_path() / s; }
         else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, "
-                            "poll_ms, workers, as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url)");
+                            "poll_ms, workers, as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url, "
+                            "as2_tls_port, as2_tls_certificate, as2_tls_key)");
     }
+    if (out.as2_tls_port && (out.as2_tls_certificate.empty() || out.as2_tls_key.empty()))
+        return fail(*svc, "as2_tls_port needs as2_tls_certificate and as2_tls_key (PEM files)");
     if (out.admin_port && out.admin_token.empty())
         return fail(*svc, "an admin_port needs admin_token_env: the admin endpoint always asks for a token");
     return true;
@@ -589,45 +596,71 @@ struct gateway::impl {
         return lim;
     }
 
-    void as2_accept()
+    // One listener per scheme: plain HTTP and HTTPS share everything after the handshake.
+    std::unique_ptr<asio::ip::tcp::acceptor> as2_tls_acceptor;
+    std::uint16_t as2_tls_bound_port = 0;
+    std::unique_ptr<asio::ssl::context> tls;
+
+    void as2_accept(asio::ip::tcp::acceptor& acc, bool secure)
     {
-        as2_acceptor->async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket s) {
+        acc.async_accept([this, &acc, secure](boost::system::error_code ec, asio::ip::tcp::socket s) {
             if (ec || stopping) return;
             if (m.as2_connections >= cfg.as2_max_connections) {
-                // Over the limit: a short 503 now rather than a queue nobody sees.
+                // Over the limit: refused now (a 503 on plain HTTP) rather than queued where nobody sees it.
+                ++m.as2_refused;
                 auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
                 res->set(http::field::retry_after, "5");
                 res->body() = "too many connections; retry later\n";
                 res->prepare_payload();
                 auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(s));
-                http::async_write(*sock, *res, [sock, res](boost::system::error_code, std::size_t) {
+                if (secure) {
                     boost::system::error_code ignore;
-                    sock->shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+                    sock->close(ignore);
+                } else {
+                    http::async_write(*sock, *res, [sock, res](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignore;
+                        sock->shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+                    });
+                }
+            } else if (secure) {
+                auto c = std::make_shared<as2_conn<beast::ssl_stream<beast::tcp_stream>>>(m, std::move(s), *tls);
+                beast::get_lowest_layer(c->stream).expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+                c->stream.async_handshake(asio::ssl::stream_base::server, [this, c](boost::system::error_code ec) {
+                    if (ec) {
+                        say("as2: TLS handshake failed: " + ec.message());
+                        return;
+                    }
+                    as2_read(c);
                 });
             } else {
-                as2_session(std::move(s));
+                as2_read(std::make_shared<as2_conn<beast::tcp_stream>>(m, std::move(s)));
             }
-            as2_accept();
+            as2_accept(acc, secure);
         });
     }
 
+    template <class Stream>
     struct as2_conn {
-        beast::tcp_stream stream;
+        Stream stream;
         beast::flat_buffer buf;
         std::optional<http::request_parser<http::string_body>> parser;
         http::response<http::string_body> res;
         metrics& m;
-        as2_conn(asio::ip::tcp::socket s, metrics& mm) : stream(std::move(s)), m(mm) { ++m.as2_connections; }
+        template <class... A>
+        explicit as2_conn(metrics& mm, A&&... a) : stream(std::forward<A>(a)...), m(mm)
+        {
+            ++m.as2_connections;
+        }
         ~as2_conn() { --m.as2_connections; }
     };
 
-    void as2_session(asio::ip::tcp::socket s)
+    template <class C>
+    void as2_read(std::shared_ptr<C> c)
     {
-        auto c = std::make_shared<as2_conn>(std::move(s), m);
         c->parser.emplace();
         c->parser->header_limit(16 * 1024);
         c->parser->body_limit(as2_body_limit());
-        c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+        beast::get_lowest_layer(c->stream).expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
         http::async_read_header(c->stream, c->buf, *c->parser, [this, c](boost::system::error_code ec, std::size_t) {
             if (ec) return as2_error(c, ec);
             auto& req = c->parser->get();
@@ -642,10 +675,10 @@ struct gateway::impl {
                 c->parser->body_limit(p->as2->max_body_bytes); // chunked bodies
             }
             if (req.method() != http::verb::post) return as2_reply(c, http::status::method_not_allowed, "AS2 takes POST\n");
-            c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+            beast::get_lowest_layer(c->stream).expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
             http::async_read(c->stream, c->buf, *c->parser, [this, c](boost::system::error_code ec, std::size_t) {
                 if (ec) return as2_error(c, ec);
-                c->stream.expires_never();
+                beast::get_lowest_layer(c->stream).expires_never();
                 // Crypto, SQLite and the pipeline: on a worker, never here.
                 asio::post(*pool, [this, c] {
                     auto res = as2_handle(c->parser->release());
@@ -658,7 +691,8 @@ struct gateway::impl {
         });
     }
 
-    void as2_error(std::shared_ptr<as2_conn> const& c, boost::system::error_code ec)
+    template <class C>
+    void as2_error(std::shared_ptr<C> const& c, boost::system::error_code ec)
     {
         if (ec == http::error::body_limit) {
             ++m.as2_refused;
@@ -674,7 +708,8 @@ struct gateway::impl {
         as2_reply(c, http::status::bad_request, "malformed HTTP request: " + ec.message() + "\n");
     }
 
-    void as2_reply(std::shared_ptr<as2_conn> const& c, http::status st, std::string text)
+    template <class C>
+    void as2_reply(std::shared_ptr<C> const& c, http::status st, std::string text)
     {
         c->res = http::response<http::string_body>(st, 11);
         c->res.set(http::field::content_type, "text/plain");
@@ -682,15 +717,20 @@ struct gateway::impl {
         as2_write(c);
     }
 
-    void as2_write(std::shared_ptr<as2_conn> const& c)
+    template <class C>
+    void as2_write(std::shared_ptr<C> const& c)
     {
         c->res.set(http::field::server, "edigw");
         c->res.keep_alive(false);
         c->res.prepare_payload();
-        c->stream.expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
+        beast::get_lowest_layer(c->stream).expires_after(std::chrono::seconds(cfg.as2_read_timeout_s));
         http::async_write(c->stream, c->res, [c](boost::system::error_code, std::size_t) {
-            boost::system::error_code ignore;
-            c->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+            if constexpr (std::is_same_v<std::decay_t<decltype(c->stream)>, beast::tcp_stream>) {
+                boost::system::error_code ignore;
+                c->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+            } else {
+                c->stream.async_shutdown([c](boost::system::error_code) {}); // close_notify, then the socket goes with c
+            }
         });
     }
 
@@ -766,7 +806,9 @@ struct gateway::impl {
         auto opened = as2::open(ct, h.get("Content-Transfer-Encoding"), req.body(), creds, *p->as2, ask.micalg,
                                 h.get("Content-Disposition"));
         auto answer = [&](as2_response r, std::int64_t transmission) {
-            if (ask.async_url.empty()) return r;
+            // A message that did not authenticate gets its MDN in the response: we
+            // post to no URL that an unauthenticated request names.
+            if (ask.async_url.empty() || !opened.failure.empty()) return r;
             // Asynchronous: the HTTP answer now, the MDN posted after.
             asio::post(*pool, [this, p, r = std::move(r), url = ask.async_url, transmission]() mutable {
                 post_async_mdn(*p, std::move(r), url, transmission);
@@ -863,39 +905,24 @@ struct gateway::impl {
 
     void post_async_mdn(partners::profile const& p, as2_response mdn, std::string const& url, std::int64_t transmission)
     {
-        std::string host, port, target;
-        if (!transport::as2::split_url(url, host, port, target)) {
-            say("as2 " + p.id + ": cannot post the MDN to '" + url + "': only http:// URLs are supported");
-            return;
-        }
-        http::request<http::string_body> req{http::verb::post, target, 11};
-        req.set(http::field::host, host + ":" + port);
-        for (auto const& f : mdn) req.set(f.name_string(), f.value());
-        req.body() = mdn.body();
-        req.prepare_payload();
+        std::vector<std::pair<std::string, std::string>> h;
+        for (auto const& f : mdn)
+            if (f.name() != http::field::content_length && f.name() != http::field::server)
+                h.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        std::string const& ca = as2_creds.at(p.id).tls_ca;
+        std::string last;
         for (int attempt = 0; attempt < 4 && !stopping; ++attempt) {
             if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(250 << attempt));
-            asio::io_context ioc;
-            beast::tcp_stream s(ioc);
-            beast::error_code ec;
-            asio::ip::tcp::resolver rs(ioc);
-            auto eps = rs.resolve(host, port, ec);
-            if (!ec) {
-                s.expires_after(std::chrono::seconds(15));
-                s.connect(eps, ec);
-            }
-            if (!ec) http::write(s, req, ec);
-            beast::flat_buffer b;
-            http::response<http::string_body> res;
-            if (!ec) http::read(s, b, res, ec);
-            if (!ec && res.result_int() / 100 == 2) {
+            auto r = transport::as2::http_post(url, h, mdn.body(), ca, std::chrono::seconds(15));
+            if (r.ok && r.status / 100 == 2) {
                 if (transmission)
                     if (log::store* st = store())
                         (void)st->audit("edigw serve", "transmission", transmission, "mdn-posted", "", "", url);
                 return;
             }
+            last = r.ok ? "HTTP " + std::to_string(r.status) : r.error;
         }
-        say("as2 " + p.id + ": the asynchronous MDN could not be posted to " + url);
+        say("as2 " + p.id + ": the asynchronous MDN could not be posted to " + url + ": " + last);
     }
 
     // Our answers and documents for an AS2 partner that are not sent yet, one
@@ -1018,6 +1045,7 @@ gateway::~gateway() = default;
 metrics const& gateway::stats() const noexcept { return impl_->m; }
 std::uint16_t gateway::admin_port() const noexcept { return impl_->bound_port; }
 std::uint16_t gateway::as2_port() const noexcept { return impl_->as2_bound_port; }
+std::uint16_t gateway::as2_tls_port() const noexcept { return impl_->as2_tls_bound_port; }
 
 void gateway::stop()
 {
@@ -1028,6 +1056,7 @@ void gateway::stop()
         boost::system::error_code ignore;
         if (impl_->acceptor) impl_->acceptor->close(ignore);
         if (impl_->as2_acceptor) impl_->as2_acceptor->close(ignore);
+        if (impl_->as2_tls_acceptor) impl_->as2_tls_acceptor->close(ignore);
     });
 }
 
@@ -1066,20 +1095,37 @@ int gateway::run(std::function<void(std::string const&)> log)
         else
             m.as2_creds.emplace(p.id, std::move(c));
     }
-    {
-        if (m.cfg.as2_port) {
-            try {
-                auto addr = asio::ip::make_address(m.cfg.as2_address);
-                m.as2_acceptor = std::make_unique<asio::ip::tcp::acceptor>(m.ioc, asio::ip::tcp::endpoint(addr, m.cfg.as2_port));
-                m.as2_bound_port = m.as2_acceptor->local_endpoint().port();
-            } catch (std::exception const& e) { // start-up only
-                m.say(std::string("error: cannot listen for AS2 on ") + m.cfg.as2_address + ":" + std::to_string(m.cfg.as2_port) + ": " + e.what());
-                return 2;
-            }
-            m.as2_accept();
-            m.say("AS2 on http://" + m.cfg.as2_address + ":" + std::to_string(m.as2_bound_port) + "/ for "
-                  + std::to_string(m.as2_creds.size()) + " partner(s)");
+    auto listen = [&](std::uint16_t port, std::unique_ptr<asio::ip::tcp::acceptor>& acc, std::uint16_t& bound, bool secure) {
+        try {
+            auto addr = asio::ip::make_address(m.cfg.as2_address);
+            acc = std::make_unique<asio::ip::tcp::acceptor>(m.ioc, asio::ip::tcp::endpoint(addr, port));
+            bound = acc->local_endpoint().port();
+        } catch (std::exception const& e) { // start-up only
+            m.say(std::string("error: cannot listen for AS2 on ") + m.cfg.as2_address + ":" + std::to_string(port) + ": " + e.what());
+            return false;
         }
+        m.as2_accept(*acc, secure);
+        m.say(std::string("AS2 on ") + (secure ? "https://" : "http://") + m.cfg.as2_address + ":" + std::to_string(bound) + "/ for "
+              + std::to_string(m.as2_creds.size()) + " partner(s)");
+        return true;
+    };
+    if (m.cfg.as2_port && !listen(m.cfg.as2_port, m.as2_acceptor, m.as2_bound_port, false)) return 2;
+    if (m.cfg.as2_tls_port) {
+        m.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        boost::system::error_code ec;
+        m.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3
+                           | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+        m.tls->use_certificate_chain_file(m.cfg.as2_tls_certificate.string(), ec);
+        if (ec) {
+            m.say("error: as2_tls_certificate " + m.cfg.as2_tls_certificate.string() + ": " + ec.message());
+            return 2;
+        }
+        m.tls->use_private_key_file(m.cfg.as2_tls_key.string(), asio::ssl::context::pem, ec);
+        if (ec) {
+            m.say("error: as2_tls_key " + m.cfg.as2_tls_key.string() + ": " + ec.message()); // the path, never the key
+            return 2;
+        }
+        if (!listen(m.cfg.as2_tls_port, m.as2_tls_acceptor, m.as2_tls_bound_port, true)) return 2;
     }
     m.signals.async_wait([this](boost::system::error_code ec, int sig) {
         if (ec) return;

@@ -43,6 +43,8 @@ struct config {
     std::uint32_t as2_max_connections = 64;
     std::uint32_t as2_read_timeout_s = 30; // for the headers and for the body
     std::string as2_public_url;          // where partners post asynchronous MDNs to us (our client asks for them there)
+    std::uint16_t as2_tls_port = 0;      // 0: no HTTPS listener
+    std::filesystem::path as2_tls_certificate, as2_tls_key; // PEM: the server's chain and key
 };
 
 struct config_error {
@@ -54,7 +56,8 @@ struct config_error {
 
 // Reads `edigw serve --config FILE` (TOML, strict like the partner profiles):
 //   [service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers,
-//             as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url
+//             as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url,
+//             as2_tls_port, as2_tls_certificate, as2_tls_key
 bool load_config(std::filesystem::path const& file, config& out, config_error& err);
 
 // Counters for /metrics (Prometheus text format).
@@ -82,6 +85,7 @@ public:
     metrics const& stats() const noexcept;
     std::uint16_t admin_port() const noexcept; // the bound port (when config asked for 0 and a listener)
     std::uint16_t as2_port() const noexcept;
+    std::uint16_t as2_tls_port() const noexcept;
 
     struct impl;
 

@@ -450,6 +450,13 @@ bool load_credentials(partners::as2_settings const& s, fs::path const& base, cre
         err = path(s.our_private_key).string() + ": not a readable, unencrypted PEM private key";
         return false;
     }
+    if (!s.tls_ca.empty()) {
+        out.tls_ca = path(s.tls_ca).string();
+        if (!fs::exists(out.tls_ca)) {
+            err = out.tls_ca + ": tls_ca does not exist";
+            return false;
+        }
+    }
     if (X509_check_private_key(out.our_cert.get(), out.our_key.get()) != 1) {
         ERR_clear_error();
         err = path(s.our_private_key).string() + ": the key does not belong to " + path(s.our_certificate).string();

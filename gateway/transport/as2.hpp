@@ -39,6 +39,7 @@ struct credentials {
     cert_ptr our_cert;
     key_ptr our_key;
     cert_ptr their_cert;
+    std::string tls_ca; // the profile's tls_ca, resolved to a path ("" = the system's CAs)
 };
 
 // Reads the PEM files an [transport.as2] table names (relative to `base`).

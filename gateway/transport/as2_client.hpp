@@ -24,8 +24,19 @@ struct send_result {
 send_result send(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
                  std::string const& async_mdn_url = {}, std::chrono::seconds timeout = std::chrono::seconds(30));
 
-// Splits http://host[:port]/path; false when it is not such a URL.
-bool split_url(std::string const& url, std::string& host, std::string& port, std::string& target);
+// Splits http[s]://host[:port]/path; false when it is not such a URL.
+bool split_url(std::string const& url, bool& tls, std::string& host, std::string& port, std::string& target);
+
+// One POST (blocking, with a deadline). https:// verifies the server's
+// certificate and host name against `tls_ca` (a PEM file) or the system's CAs.
+struct http_result {
+    bool ok = false; // a complete response was read
+    int status = 0;
+    std::string content_type, body;
+    std::string error;
+};
+http_result http_post(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string body,
+                      std::string const& tls_ca, std::chrono::seconds timeout);
 
 // "automatic-action/MDN-sent-automatically; processed/warning: x" -> "processed/warning: x"
 std::string disposition_outcome(std::string const& disposition);

@@ -83,6 +83,10 @@ fs::path const& keys()
                         + q(d / (std::string(who) + "-key.pem")) + " -out " + q(d / (std::string(who) + "-cert.pem")));
             REQUIRE(r.code == 0);
         }
+        // The HTTPS listener's certificate, for 127.0.0.1.
+        auto r = sh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout "
+                    + q(d / "tls-key.pem") + " -out " + q(d / "tls-cert.pem"));
+        REQUIRE(r.code == 0);
         return d;
     }()};
     return kd.dir;
@@ -102,7 +106,7 @@ void profile(fs::path const& dir, std::string const& id, std::string const& as2_
 
 struct gateway_process {
     fs::path root, partners, data;
-    std::uint16_t port = 0, admin = 0;
+    std::uint16_t port = 0, admin = 0, tls_port = 0;
     pid_t pid = -1;
 
     explicit gateway_process(std::string const& name)
@@ -114,6 +118,7 @@ struct gateway_process {
         fs::create_directories(partners);
         port = free_port();
         admin = free_port();
+        tls_port = free_port();
     }
     ~gateway_process()
     {
@@ -131,7 +136,8 @@ struct gateway_process {
             ::dup2(fd, 1);
             std::vector<std::string> args{EDIGW_BINARY, "serve", "--data", data.string(), "--partners", partners.string(),
                                           "--as2-port", std::to_string(port), "--admin-port", std::to_string(admin),
-                                          "--received", "2024-03-15"};
+                                          "--as2-tls-port", std::to_string(tls_port), "--tls-cert", cert("tls").string(),
+                                          "--tls-key", key("tls").string(), "--received", "2024-03-15"};
             args.insert(args.end(), extra.begin(), extra.end());
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());
@@ -195,11 +201,12 @@ struct http_answer {
 };
 
 // curl as the partner's AS2 software.
-http_answer post(std::uint16_t port, fs::path const& body, std::vector<std::string> const& headers, fs::path const& work)
+http_answer post(std::uint16_t port, fs::path const& body, std::vector<std::string> const& headers, fs::path const& work,
+                 bool tls = false)
 {
-    std::string cmd = "curl -s -m 20 -o " + q(work / "answer.body") + " -D " + q(work / "answer.head") + " -w '%{http_code}' --data-binary @" + q(body);
+    std::string cmd = "curl -s -m 20 " + (tls ? "--cacert " + q(cert("tls")) + " " : std::string()) + "-o " + q(work / "answer.body") + " -D " + q(work / "answer.head") + " -w '%{http_code}' --data-binary @" + q(body);
     for (auto const& h : headers) cmd += " -H '" + h + "'";
-    cmd += " http://127.0.0.1:" + std::to_string(port) + "/as2";
+    cmd += (tls ? " https://127.0.0.1:" : " http://127.0.0.1:") + std::to_string(port) + "/as2";
     auto r = sh(cmd);
     http_answer a;
     a.status = std::atoi(r.out.c_str());
@@ -459,6 +466,19 @@ TEST_CASE("as2: serve answers openssl+curl partners with the right MDN or status
         CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == 3);
         CHECK(g.metrics().find("edigw_as2_messages_total 1") != std::string::npos);
     }
+    SECTION("over HTTPS: the same message, the same MDN")
+    {
+        auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
+        auto a = post(g.tls_port, m.body, as2_headers("BUYERCO", "<tls-1@buyerco>", enveloped), work, true);
+        REQUIRE(a.status == 200);
+        auto t = mdn_text(a, work, verified);
+        CHECK(verified);
+        CHECK(t.find("Received-Content-MIC: " + b64_digest(m.entity, "sha256") + ", sha-256") != std::string::npos);
+        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2' AND status = 'processed'") == 1);
+        // A client that does not trust our certificate does not get through.
+        auto untrusted = sh("curl -s -m 5 -o /dev/null -w '%{http_code}' --data-binary x https://127.0.0.1:" + std::to_string(g.tls_port) + "/as2");
+        CHECK(untrusted.out == "000");
+    }
     SECTION("sha1 (spelled 'sha1') with 3DES; sha-512 with AES-128; the MIC algorithm echoed as asked")
     {
         auto m = make(work, sample("850-005010-bad-date.x12"), "buyerco", "sha1", "sellerco", "des3");
@@ -601,8 +621,8 @@ TEST_CASE("as2: our client delivers the 999 and 855 to a partner's AS2 server an
 
     gateway_process us("us");
     profile(us.partners, "buyerco",
-            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port)
-                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
+            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"https://127.0.0.1:" + std::to_string(them.tls_port)
+                + "/as2\"\ntls_ca = \"" + cert("tls").string() + "\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
                 + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nsign = \"sha384\"\nencrypt = \"aes192-cbc\"\ncompress = \"after-signing\"\n");
     us.start();
     fs::path work = us.root / "work";
@@ -623,6 +643,10 @@ TEST_CASE("as2: our client delivers the 999 and 855 to a partner's AS2 server an
     CHECK(us.sql("SELECT count(*) FROM audit WHERE action = 'sent' AND detail LIKE '%MDN automatic-action/MDN-sent-automatically; processed%'") == 3);
     CHECK(them.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2'") == 3);
     CHECK(us.metrics().find("edigw_as2_sent_total 3") != std::string::npos);
+    // Over HTTPS; a server certificate we do not trust is refused.
+    auto wrong_ca = as2::http_post("https://127.0.0.1:" + std::to_string(them.tls_port) + "/as2", {}, "x", cert("stranger").string(), 5s);
+    CHECK_FALSE(wrong_ca.ok);
+    CHECK(wrong_ca.error.find("TLS") != std::string::npos);
 
     // The partner goes away: what we owe waits, and goes when it is back.
     them.stop();
