@@ -937,13 +937,19 @@ struct gateway::impl {
             auto const& creds = as2_creds.at(p.id);
             sink post{[&](std::string const& name, std::string const& bytes, std::string& where) {
                           where = p.as2->url;
-                          auto r = transport::as2::send(bytes, name, *p.as2, creds, cfg.as2_public_url);
+                          // One Message-ID per document, derived from its bytes: a resend after a
+                          // crash between the partner's MDN and our mark is a duplicate to them.
+                          std::string id;
+                          for (char ch : p.as2->our_as2_id) id += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+                          id = "<edigw-" + log::sha256_hex(bytes).substr(0, 40) + "@" + id + ">";
+                          auto r = transport::as2::send(bytes, name, *p.as2, creds, cfg.as2_public_url, std::chrono::seconds(30), id);
                           if (!r.delivered) {
                               ++m.as2_send_failed;
                               say("as2 " + p.id + ": " + name + " not delivered: " + r.error);
                               return false;
                           }
                           ++m.as2_sent;
+                          crash_point("as2-after-send");
                           where = p.as2->url + " " + r.message_id + (r.mdn_pending ? " (MDN to come)" : " MDN " + r.disposition);
                           return true;
                       },

@@ -760,7 +760,7 @@ mdn_read read_mdn(std::string_view content_type, std::string_view body, credenti
 // ---- packing ------------------------------------------------------------------------------------
 
 bool pack(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
-          message& out, std::string& err)
+          message& out, std::string& err, std::string const& message_id)
 {
     std::string const name = safe_name(filename.empty() ? "edi.x12" : filename);
     std::string ent = "Content-Type: application/edi-x12; name=\"" + name + "\"\r\nContent-Transfer-Encoding: binary\r\n"
@@ -817,7 +817,7 @@ bool pack(std::string_view payload, std::string const& filename, partners::as2_s
     out.head.set("MIME-Version", "1.0");
     out.mic_alg = alg;
     out.mic = digest_b64(mic_source, alg);
-    out.message_id = new_message_id(s.our_as2_id);
+    out.message_id = message_id.empty() ? new_message_id(s.our_as2_id) : message_id;
     return true;
 }
 

@@ -126,8 +126,9 @@ mdn_read read_mdn(std::string_view content_type, std::string_view body, credenti
 
 // Packs `payload` per the profile (compress, sign, encrypt in its order) and
 // returns the HTTP headers and body; `mic` is what the MDN must return.
+// `message_id` empty: a fresh one.
 bool pack(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
-          message& out, std::string& err);
+          message& out, std::string& err, std::string const& message_id = {});
 
 // A fresh Message-ID: <time.random@host>.
 std::string new_message_id(std::string_view our_as2_id);

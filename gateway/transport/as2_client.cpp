@@ -147,11 +147,11 @@ std::string disposition_outcome(std::string const& d)
 }
 
 send_result send(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
-                 std::string const& async_mdn_url, std::chrono::seconds timeout)
+                 std::string const& async_mdn_url, std::chrono::seconds timeout, std::string const& message_id)
 {
     send_result r;
     message m;
-    if (!pack(payload, filename, s, c, m, r.error)) return r;
+    if (!pack(payload, filename, s, c, m, r.error, message_id)) return r;
     r.message_id = m.message_id;
     r.mic = m.mic;
     std::vector<std::pair<std::string, std::string>> h(m.head.list.begin(), m.head.list.end());

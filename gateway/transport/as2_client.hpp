@@ -21,8 +21,11 @@ struct send_result {
 };
 
 // `async_mdn_url`: when the profile asks for an asynchronous MDN, where it is to be posted.
+// `message_id`: the same for every attempt at one document, so that a resend
+// after a crash is a duplicate-document to the partner, not a second order.
 send_result send(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
-                 std::string const& async_mdn_url = {}, std::chrono::seconds timeout = std::chrono::seconds(30));
+                 std::string const& async_mdn_url = {}, std::chrono::seconds timeout = std::chrono::seconds(30),
+                 std::string const& message_id = {});
 
 // Splits http[s]://host[:port]/path; false when it is not such a URL.
 bool split_url(std::string const& url, bool& tls, std::string& host, std::string& port, std::string& target);
