@@ -309,8 +309,7 @@ std::int64_t prune_archive(store& st, std::string const& partner, std::string co
     // Files go after the commit: a crash in between leaves bytes with a
     // purged record (removed next time), never a record without its bytes
     // that claims to have them.
-    std::error_code ec;
-    for (auto const& v : victims) std::filesystem::remove(st.archive_path(v.second), ec);
+    for (auto const& v : victims) st.purge_archived(v.second);
     return static_cast<std::int64_t>(victims.size());
 }
 

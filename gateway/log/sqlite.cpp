@@ -67,6 +67,12 @@ statement& statement::bind(int i, double v)
     return *this;
 }
 
+statement& statement::bind_blob(int i, std::string_view v)
+{
+    if (s_) sqlite3_bind_blob64(s_.get(), i, v.data(), v.size(), SQLITE_TRANSIENT);
+    return *this;
+}
+
 statement& statement::bind_null(int i)
 {
     if (s_) sqlite3_bind_null(s_.get(), i);
@@ -104,6 +110,12 @@ void statement::reset()
 std::string statement::text(int col) const
 {
     auto const* p = reinterpret_cast<char const*>(sqlite3_column_text(s_.get(), col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_.get(), col))) : std::string();
+}
+
+std::string statement::blob(int col) const
+{
+    auto const* p = static_cast<char const*>(sqlite3_column_blob(s_.get(), col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_.get(), col))) : std::string();
 }
 

@@ -57,6 +57,7 @@ public:
     statement& bind(int i, std::uint32_t v) { return bind(i, static_cast<std::int64_t>(v)); }
     statement& bind(int i, double v);
     statement& bind_null(int i);
+    statement& bind_blob(int i, std::string_view bytes); // raw bytes (X12 may hold any octet)
     // Binds an empty string as NULL (optional text columns).
     statement& bind_opt(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
 
@@ -68,6 +69,7 @@ public:
     bool failed() const noexcept { return failed_; }
 
     std::string text(int col) const;
+    std::string blob(int col) const;
     std::int64_t integer(int col) const;
     double real(int col) const;
     bool is_null(int col) const;

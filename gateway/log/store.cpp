@@ -178,6 +178,14 @@ CREATE TABLE remote_seen(
   PRIMARY KEY (partner, name, size, mtime)
 );
 )sql"},
+        // 4: small archived bytes inside the database, committed with the
+        // records that refer to them (no file create and no syncfs per message).
+        {4, R"sql(
+CREATE TABLE archive_blobs(
+  sha256 TEXT PRIMARY KEY,
+  bytes BLOB NOT NULL
+) WITHOUT ROWID;
+)sql"},
     };
     return list;
 }
@@ -336,6 +344,7 @@ bool archived_intact(fs::path const& target, std::string_view bytes, std::string
 bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
 {
     sha = sha256_hex(bytes);
+    if (bytes.size() <= inline_limit) return archive_deferred(bytes, sha, err);
     fs::path target = archive_path(sha);
     if (archived_intact(target, bytes, sha)) return true; // content-addressed: already there
     return write_archive_file(target, bytes, true, err);
@@ -344,13 +353,24 @@ bool store::archive(std::string_view bytes, std::string& sha, std::string& err)
 bool store::archive_deferred(std::string_view bytes, std::string& sha, std::string& err)
 {
     sha = sha256_hex(bytes);
+    if (bytes.size() <= inline_limit) {
+        auto& st = cached("INSERT OR IGNORE INTO archive_blobs(sha256, bytes) VALUES (?, ?)");
+        st.bind(1, sha).bind_blob(2, bytes);
+        if (!st.run()) {
+            err = "cannot archive in the database: " + db_.last_error();
+            return false;
+        }
+        return true;
+    }
     fs::path target = archive_path(sha);
     if (archived_intact(target, bytes, sha)) return true;
+    files_pending_ = true;
     return write_archive_file(target, bytes, false, err);
 }
 
 bool store::sync_archive(std::string& err)
 {
+    if (!files_pending_) return true; // everything since the last sync is inline, durable with the commit
     int fd = ::open((dir_ / "archive").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         err = "cannot open the archive: " + std::string(std::strerror(errno));
@@ -359,16 +379,44 @@ bool store::sync_archive(std::string& err)
     bool ok = ::syncfs(fd) == 0;
     if (!ok) err = "cannot flush the archive to disk: " + std::string(std::strerror(errno));
     ::close(fd);
+    if (ok) files_pending_ = false;
     return ok;
 }
 
 std::optional<std::string> store::archived(std::string_view sha) const
 {
+    {
+        sql::statement q(const_cast<sql::connection&>(db_), "SELECT bytes FROM archive_blobs WHERE sha256 = ?");
+        q.bind(1, sha);
+        if (q.step()) return q.blob(0);
+    }
     std::ifstream in(archive_path(sha), std::ios::binary);
     if (!in) return std::nullopt;
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+std::optional<std::uint64_t> store::archived_size(std::string_view sha) const
+{
+    {
+        sql::statement q(const_cast<sql::connection&>(db_), "SELECT length(bytes) FROM archive_blobs WHERE sha256 = ?");
+        q.bind(1, sha);
+        if (q.step()) return static_cast<std::uint64_t>(q.integer(0));
+    }
+    std::error_code ec;
+    auto n = fs::file_size(archive_path(sha), ec);
+    if (ec) return std::nullopt;
+    return n;
+}
+
+void store::purge_archived(std::string_view sha)
+{
+    sql::statement d(db_, "DELETE FROM archive_blobs WHERE sha256 = ?");
+    d.bind(1, sha);
+    (void)d.run();
+    std::error_code ec;
+    fs::remove(archive_path(sha), ec);
 }
 
 std::optional<std::uint64_t> store::next_control_number(std::string_view partner, std::string_view kind)

@@ -47,16 +47,29 @@ public:
     std::filesystem::path const& data_dir() const noexcept { return dir_; }
     std::filesystem::path database_path() const { return dir_ / "edigw.db"; }
 
-    // Writes `bytes` to the archive under their SHA-256, durably (written to a
-    // temporary name, fsynced, renamed, the directory fsynced). Idempotent.
+    // The archive, content-addressed by SHA-256. Bytes up to
+    // `inline_limit` live in the database (table archive_blobs): written in
+    // the caller's transaction, durable with its commit, no file to create
+    // and no sync of its own (a partner's typical 2 KB order and our acks).
+    // Larger bytes are files under archive/ab/abcdef...
+    static constexpr std::size_t inline_limit = 256 * 1024;
+
+    // Stores `bytes` durably (a file: temporary name, fsync, rename, the
+    // directory fsynced; inline: the statement's own commit when no
+    // transaction is open). Idempotent.
     [[nodiscard]] bool archive(std::string_view bytes, std::string& sha256, std::string& err);
-    // The same without waiting for the disk: the file is made durable by the
+    // The same without waiting for the disk: a file is made durable by the
     // next sync_archive(), which must come before the commit of any record
     // that refers to it (one syncfs instead of an fsync per document: a file
-    // of 10,000 orders makes 10,000 855s).
+    // of 10,000 orders makes 10,000 855s). Inline bytes share the commit.
     [[nodiscard]] bool archive_deferred(std::string_view bytes, std::string& sha256, std::string& err);
+    // A no-op unless archive_deferred() wrote a file since the last call.
     [[nodiscard]] bool sync_archive(std::string& err);
     std::optional<std::string> archived(std::string_view sha256) const;
+    std::optional<std::uint64_t> archived_size(std::string_view sha256) const;
+    bool has_archived(std::string_view sha256) const { return archived_size(sha256).has_value(); }
+    // Removes the bytes (retention); the records that name them stay.
+    void purge_archived(std::string_view sha256);
     std::filesystem::path archive_path(std::string_view sha256) const;
 
     // The next control number of `kind` ("isa", "gs", "st") for a partner:
@@ -78,6 +91,7 @@ private:
     sql::connection db_;
     std::unordered_map<std::string, std::unique_ptr<sql::statement>> cache_;
     std::filesystem::path dir_;
+    bool files_pending_ = false; // archive_deferred() wrote a file not yet synced
     int version_ = 0;
 };
 

@@ -405,8 +405,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     // The size column: from the archive (the bytes moved into the analysis).
     {
         statement u(db, "UPDATE transmissions SET size = ? WHERE id = ?");
-        std::error_code ec;
-        u.bind(1, static_cast<std::int64_t>(fs::file_size(st.archive_path(sha), ec))).bind(2, tx_id);
+        u.bind(1, static_cast<std::int64_t>(st.archived_size(sha).value_or(0))).bind(2, tx_id);
         if (!u.run()) fail("recording the size");
     }
     for (auto const& d : an.file_diagnostics)

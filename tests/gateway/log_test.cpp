@@ -148,10 +148,29 @@ TEST_CASE("the archive is content-addressed, durable and idempotent; SHA-256 is 
     std::string sha, err;
     REQUIRE(st->archive("hello X12", sha, err));
     CHECK(sha == log::sha256_hex("hello X12"));
-    CHECK(fs::exists(d.path / "archive" / sha.substr(0, 2) / sha));
+    // Small bytes live in the database, committed with their records; no file.
+    CHECK_FALSE(fs::exists(d.path / "archive" / sha.substr(0, 2) / sha));
     REQUIRE(st->archive("hello X12", sha, err));
     CHECK(*st->archived(sha) == "hello X12");
+    CHECK(st->archived_size(sha) == 9u);
     CHECK_FALSE(st->archived(std::string(64, '0')));
+    // Any octet survives (EBCDIC, control-character delimiters, NUL).
+    std::string const binary("ISA\x00\x1d\xff\x85~", 8);
+    REQUIRE(st->archive_deferred(binary, sha, err));
+    CHECK(*st->archived(sha) == binary);
+    // Large bytes are files.
+    std::string const big(log::store::inline_limit + 1, 'X');
+    REQUIRE(st->archive(big, sha, err));
+    CHECK(fs::file_size(d.path / "archive" / sha.substr(0, 2) / sha) == big.size());
+    CHECK(*st->archived(sha) == big);
+    st->purge_archived(sha);
+    CHECK_FALSE(st->has_archived(sha));
+    {
+        // Inline bytes written in a transaction that rolls back are gone with it.
+        log::sql::transaction tx(st->db());
+        REQUIRE(st->archive_deferred("rolled back", sha, err));
+    }
+    CHECK_FALSE(st->has_archived(log::sha256_hex("rolled back")));
 }
 
 TEST_CASE("the audit trail is append-only", "[log]")
@@ -372,7 +391,7 @@ TEST_CASE("a crash between receipt and commit leaves nothing half-recorded and l
         CHECK(count(*st, "SELECT count(*) FROM sets") == 0);
         CHECK(count(*st, "SELECT count(*) FROM control_numbers") == 0);
         CHECK(files_in(outbox) == 0); // nothing acknowledged
-        CHECK(fs::exists(st->archive_path(log::sha256_hex(sample("850-005010-bad-date.x12"))))); // but kept
+        CHECK(st->has_archived(log::sha256_hex(sample("850-005010-bad-date.x12")))); // but kept
     }
     // Killed after the commit, before the acks were written: the file is
     // recorded; running it again answers with the same acks, once.
@@ -405,10 +424,10 @@ TEST_CASE("retention purges old raw bytes, keeps the records and bytes still ref
     auto sha_a = one_text(*st, "SELECT sha256 FROM transmissions WHERE id = " + std::to_string(a.transmission_id));
     auto sha_b = one_text(*st, "SELECT sha256 FROM transmissions WHERE id = " + std::to_string(b.transmission_id));
     CHECK(log::prune_archive(*st, "buyerco", "2025-01-01T00:00:00.000Z", true) == 1); // dry run
-    CHECK(fs::exists(st->archive_path(sha_a)));
+    CHECK(st->has_archived(sha_a));
     CHECK(log::prune_archive(*st, "buyerco", "2025-01-01T00:00:00.000Z", false) == 1);
-    CHECK_FALSE(fs::exists(st->archive_path(sha_a)));
-    CHECK(fs::exists(st->archive_path(sha_b)));
+    CHECK_FALSE(st->has_archived(sha_a));
+    CHECK(st->has_archived(sha_b));
     CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE purged_at IS NOT NULL") == 1);
     CHECK(count(*st, "SELECT count(*) FROM sets WHERE document_number = 'PO-A'") == 1); // the record stays
     CHECK(count(*st, "SELECT count(*) FROM audit WHERE action = 'purged'") == 1);
