@@ -685,4 +685,25 @@ std::int64_t record_outbound(log::store& st, partners::profile const& p, std::st
     return id;
 }
 
+std::int64_t record_refused(log::store& st, std::string const& partner, std::string const& transport, std::string const& remote_name,
+                            std::string_view bytes, std::string const& document, std::string const& reason, std::string const& actor,
+                            std::string& err)
+{
+    log::sql::transaction tx(st.db());
+    std::string sha;
+    if (!st.archive_deferred(bytes, sha, err)) return 0;
+    recorder rec(st, actor);
+    std::int64_t id = rec.transmission(partner, "in", transport, remote_name, bytes.size(), sha, "rejected", document, 0, 0, reason);
+    if (!id || !rec.audit("transmission", id, "refused", {}, "rejected", reason)) {
+        err = st.db().last_error();
+        return 0;
+    }
+    if (!st.sync_archive(err)) return 0;
+    if (!tx.commit()) {
+        err = st.db().last_error();
+        return 0;
+    }
+    return id;
+}
+
 } // namespace edigw::pipeline

@@ -66,6 +66,14 @@ std::int64_t record_outbound(log::store& st, partners::profile const& p, std::st
 std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
                                 std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err);
 
+// Records something received that a transport refused before it could be read
+// as X12 (an AS2 message that failed to decrypt or verify, say): archived as
+// received, status 'rejected', `document` naming the transport's unit ("AS2"),
+// the reason in the message and the audit trail. Returns the transmission id.
+std::int64_t record_refused(log::store& st, std::string const& partner, std::string const& transport, std::string const& remote_name,
+                            std::string_view bytes, std::string const& document, std::string const& reason, std::string const& actor,
+                            std::string& err);
+
 // Writes `bytes` durably to data/outbox/<partner>/<name> (temporary name, fsync, rename).
 bool write_outbox(log::store& st, std::string const& partner, std::string const& name, std::string const& bytes, std::string& err);
 

@@ -818,6 +818,13 @@ struct gateway::impl {
         if (!opened.failure.empty()) {
             ++m.as2_refused;
             say("as2 " + p->id + ": " + message_id + " refused (" + opened.failure + "): " + opened.detail);
+            // In the log as received, for ops and for the partner's support call.
+            if (log::store* st = store()) {
+                std::string e;
+                if (!pipeline::record_refused(*st, p->id, "as2", message_id, req.body(), "AS2",
+                                              "AS2 " + opened.failure + ": " + opened.detail, "edigw serve", e))
+                    say("error: cannot record the refused message: " + e);
+            }
             if (!ask.wanted) return text_response(http::status::bad_request, opened.failure + ": " + opened.detail + "\n");
             f.disposition = "processed/error: " + opened.failure;
             f.text = "The message could not be processed: " + opened.detail;
@@ -833,7 +840,7 @@ struct gateway::impl {
         std::int64_t original = 0;
         {
             log::sql::statement q(st->db(), "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND transport = 'as2' "
-                                            "AND remote_name = ? ORDER BY id LIMIT 1");
+                                            "AND remote_name = ? AND NOT (status = 'rejected' AND document = 'AS2') ORDER BY id LIMIT 1");
             q.bind(1, p->id).bind(2, message_id);
             if (q.step()) original = q.integer(0);
         }

@@ -571,8 +571,16 @@ TEST_CASE("as2: serve answers openssl+curl partners with the right MDN or status
         t = mdn_text(post(g.port, garbage, as2_headers("BUYERCO", "<bad-5@buyerco>", enveloped), work), work, verified);
         CHECK(t.find("processed/error: decryption-failed") != std::string::npos);
 
-        // Nothing of these reached the log as received.
-        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'in'") == 0);
+        // Each is in the log as received and refused, with its reason; none was processed.
+        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'in'") == 5);
+        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND status = 'rejected' AND document = 'AS2'") == 5);
+        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE remote_name = '<bad-1@buyerco>' AND message LIKE 'AS2 integrity-check-failed: %'") == 1);
+        CHECK(g.sql("SELECT count(*) FROM sets") == 0);
+        CHECK(g.sql("SELECT count(*) FROM transmissions WHERE direction = 'out'") == 0);
+        // The partner fixes its signature and sends again under the same Message-ID: processed now.
+        auto fixed = make(work, x12, "buyerco", "sha256", "sellerco", "aes256");
+        t = mdn_text(post(g.port, fixed.body, as2_headers("BUYERCO", "<bad-1@buyerco>", enveloped), work), work, verified);
+        CHECK(t.find("; processed\r\n") != std::string::npos);
         CHECK(g.metrics().find("edigw_as2_refused_total 5") != std::string::npos);
     }
     SECTION("an unknown partner; a plain partner; its body limit; an asynchronous MDN; bad requests")
