@@ -36,8 +36,9 @@ constexpr char const* usage_text =
     "  kpi               orders, exceptions per 1,000, ack latency, cycle time, overdue acks\n"
     "  prune             apply each partner's archive retention\n"
     "  emit 855          the 855 for an 850, from the partner's template, validated, logged\n"
-    "  serve             the gateway: drop folders watched, files received exactly once, /metrics\n"
+    "  serve             the gateway: drop folders, SFTP and AS2, exactly once; /metrics and the REST API\n"
     "  replay SAMPLE...  send samples as their partner would and compare the answers with SAMPLE.expect\n"
+    "  reprocess ID      run a rejected transmission through the pipeline again (after a catalog fix)\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -343,6 +344,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (cmd == "emit") return emit_command(argc - 1, argv + 1, out, err);
     if (cmd == "serve") return serve_command(argc - 1, argv + 1, out, err);
     if (cmd == "replay") return replay_command(argc - 1, argv + 1, out, err);
+    if (cmd == "reprocess") return reprocess_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

@@ -19,6 +19,7 @@ int report_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int prune_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int reprocess_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 

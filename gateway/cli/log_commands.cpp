@@ -165,6 +165,34 @@ int load_partners(char const* cmd, common const& c, std::vector<partners::profil
 
 } // namespace
 
+// Writes what a receive made (acks, then 855s) to DATA/outbox/<partner>/ and marks it written.
+bool write_answers(log::store& st, pipeline::receive_result& r, std::string const& actor, std::ostream& out, std::ostream& err)
+{
+    bool ok = true;
+    for (auto const& d : r.documents) r.acks.push_back(d); // the 855s go out the same way
+    for (auto const& a : r.acks) {
+        auto doc = x12::document::parse(a.bytes);
+        std::string isa13 = doc.interchanges().empty() ? std::to_string(a.transmission_id) : doc.interchanges()[0].control_number;
+        std::string name = isa13 + "-" + a.document + ".x12";
+        std::string e;
+        if (!pipeline::write_outbox(st, r.partner, name, a.bytes, e)) {
+            err << "edigw: " << e << '\n';
+            ok = false;
+            continue;
+        }
+        if (r.status != "duplicate") {
+            log::sql::statement u(st.db(), "UPDATE transmissions SET status = 'written', completed_at = ?, remote_name = ? "
+                                           "WHERE id = ? AND status = 'ready'");
+            u.bind(1, log::now_iso()).bind(2, name).bind(3, a.transmission_id);
+            if (u.run() && st.db().changes() > 0)
+                (void)st.audit(actor, "transmission", a.transmission_id, "written", "ready", "written",
+                               (st.data_dir() / "outbox" / r.partner / name).string());
+        }
+        out << "  " << a.document << " -> " << (st.data_dir() / "outbox" / r.partner / name).string() << '\n';
+    }
+    return ok;
+}
+
 int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
@@ -233,30 +261,53 @@ int receive_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         if (r.acks_matched) out << ", " << r.acks_matched << " of our documents acknowledged";
         out << '\n';
-        for (auto const& d : r.documents) r.acks.push_back(d); // the 855s go out the same way
-        for (auto const& a : r.acks) {
-            auto doc = x12::document::parse(a.bytes);
-            std::string isa13 = doc.interchanges().empty() ? std::to_string(a.transmission_id) : doc.interchanges()[0].control_number;
-            std::string name = isa13 + "-" + a.document + ".x12";
-            std::string e;
-            if (!pipeline::write_outbox(*st, r.partner, name, a.bytes, e)) {
-                err << "edigw: " << e << '\n';
-                status = 2;
-                continue;
-            }
-            if (r.status != "duplicate") {
-                log::sql::statement u(st->db(), "UPDATE transmissions SET status = 'written', completed_at = ?, remote_name = ? "
-                                                "WHERE id = ? AND status = 'ready'");
-                u.bind(1, log::now_iso()).bind(2, name).bind(3, a.transmission_id);
-                if (u.run() && st->db().changes() > 0)
-                    (void)st->audit("edigw receive", "transmission", a.transmission_id, "written", "ready", "written",
-                                    (st->data_dir() / "outbox" / r.partner / name).string());
-            }
-            out << "  " << a.document << " -> " << (st->data_dir() / "outbox" / r.partner / name).string() << '\n';
-        }
+        if (!write_answers(*st, r, "edigw receive", out, err)) status = 2;
         if (r.status == "rejected" || r.status == "partial") status = std::max(status, 1);
     }
     return status;
+}
+
+int reprocess_command(int argc, char** argv, std::ostream& out, std::ostream& err)
+{
+    if (has_help(argc, argv)) {
+        out << "usage: edigw reprocess ID [--data DIR] [--partners DIR] [--received YYYY-MM-DD]\n\n"
+               "Runs received transmission ID (rejected or partial) through the pipeline again from the\n"
+               "archive, with today's partner profiles, catalog and stock: after a catalog fix, say. Its\n"
+               "sets accepted before are skipped (no second 855); the others are judged again and\n"
+               "answered with an 855 in DATA/outbox/<partner>/; no second 997/999/TA1 is sent. The new\n"
+               "transmission and the original both record the reprocess in their audit trail.\n"
+               "exit: 0 processed, 1 still rejected (or partly), 2 usage error or not reprocessable\n";
+        return 0;
+    }
+    common c;
+    if (int rc = parse("reprocess", argc, argv, {"--data", "--partners", "--received", "--date", "--time"}, c, err)) return rc;
+    char* end = nullptr;
+    long long id = c.positional.size() == 1 ? std::strtoll(c.positional[0].c_str(), &end, 10) : 0;
+    if (id <= 0 || (end && *end)) {
+        err << "edigw reprocess: give one transmission ID (see edigw log)\n";
+        return 2;
+    }
+    std::vector<partners::profile> all;
+    partners::profile const* forced = nullptr;
+    if (int rc = load_partners("reprocess", c, all, forced, err)) return rc;
+    auto st = open_store("reprocess", c, err);
+    if (!st) return 2;
+    pipeline::receive_options o;
+    o.transport = "reprocess";
+    o.actor = "edigw reprocess";
+    o.received_date = c.received;
+    o.ack_date = c.ack_date;
+    o.ack_time = c.ack_time;
+    o.with_855 = true;
+    auto r = pipeline::reprocess(*st, id, all, o);
+    if (!r.ok) {
+        err << "edigw reprocess: " << r.error << '\n';
+        return r.transmission_id ? 1 : 2;
+    }
+    out << "transmission " << r.transmission_id << " (reprocess of " << id << ") from " << r.partner << ": " << r.status << ", "
+        << r.sets << " set(s), " << r.orders_accepted << " order(s) accepted, " << r.orders_rejected << " rejected\n";
+    if (!write_answers(*st, r, "edigw reprocess", out, err)) return 2;
+    return r.status == "processed" ? 0 : 1;
 }
 
 int log_command(int argc, char** argv, std::ostream& out, std::ostream& err)
@@ -293,11 +344,11 @@ int log_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                 << csv(t.remote_name) << ',' << t.sha256 << '\n';
     } else {
         out << std::left << std::setw(6) << "ID" << std::setw(25) << "RECEIVED (UTC)" << std::setw(12) << "PARTNER" << std::setw(5)
-            << "DIR" << std::setw(8) << "VIA" << std::setw(6) << "DOC" << std::setw(11) << "STATUS" << std::setw(6) << "SETS"
+            << "DIR" << std::setw(11) << "VIA" << std::setw(6) << "DOC" << std::setw(11) << "STATUS" << std::setw(6) << "SETS"
             << std::setw(6) << "REJ" << "NAME\n";
         for (auto const& t : rows)
             out << std::left << std::setw(6) << t.id << std::setw(25) << t.received_at << std::setw(12) << t.partner << std::setw(5)
-                << t.direction << std::setw(8) << t.transport << std::setw(6) << t.document << std::setw(11) << t.status
+                << t.direction << std::setw(11) << t.transport << std::setw(6) << t.document << std::setw(11) << t.status
                 << std::setw(6) << t.sets << std::setw(6) << t.rejected << t.remote_name << '\n';
         if (rows.empty()) out << "(no transmissions)\n";
     }

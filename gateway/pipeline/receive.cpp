@@ -300,7 +300,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     }
 
     // 2. The same bytes again from this partner: answered, not processed.
-    {
+    if (!opts.reprocess_of) {
         statement q(db, "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND sha256 = ? "
                         "AND status IN ('processed', 'partial', 'rejected') ORDER BY id LIMIT 1");
         q.bind(1, partner->id).bind(2, sha);
@@ -349,6 +349,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         return hit;
     };
     io.known_interchange = [&](partners::profile const* p, x12::interchange_summary const& ic) {
+        if (opts.reprocess_of) return false; // the same interchange on purpose, not a partner's resend
         statement q(db, "SELECT 1 FROM interchanges WHERE partner = ? AND direction = 'in' AND sender = ? "
                         "AND control_number = ? AND status = 'accepted' LIMIT 1");
         q.bind(1, p ? p->id : partner->id).bind(2, ic.sender_qualifier + "/" + ic.sender_id).bind(3, ic.control_number);
@@ -551,7 +552,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     // Our answers: archived and recorded as outbound, ready to send.
     for (auto const& res : an.results) {
         for (auto const* text : {&res.acks.ta1, &res.acks.functional}) {
-            if (text->empty() || !ok) continue;
+            if (text->empty() || !ok || opts.reprocess_of) continue; // a reprocess sends no second ack
             outbound_doc d;
             d.bytes = *text;
             d.document = text == &res.acks.ta1 ? "TA1" : first_set_id(*text);
@@ -636,9 +637,13 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         statement u(db, "UPDATE transmissions SET status = ?, completed_at = ?, message = ? WHERE id = ?");
         std::string msg = std::to_string(r.sets) + " set(s), " + std::to_string(accepted_orders) + " order(s) accepted, "
                           + std::to_string(rejected_orders) + " rejected";
+        if (opts.reprocess_of) msg = "reprocess of transmission " + std::to_string(opts.reprocess_of) + ": " + msg;
         u.bind(1, r.status).bind(2, log::now_iso()).bind(3, msg).bind(4, tx_id);
         if (!u.run()) fail("recording the status");
-        rec.audit("transmission", tx_id, "received", {}, r.status, file_name);
+        rec.audit("transmission", tx_id, opts.reprocess_of ? "reprocessed" : "received", {}, r.status,
+                  opts.reprocess_of ? "from transmission " + std::to_string(opts.reprocess_of) : file_name);
+        if (opts.reprocess_of)
+            rec.audit("transmission", opts.reprocess_of, "reprocessed", {}, r.status, "as transmission " + std::to_string(tx_id));
     }
     // Everything archived for this file (our answers) on disk before the commit refers to it.
     if (ok && !st.sync_archive(err)) {
@@ -704,6 +709,54 @@ std::int64_t record_refused(log::store& st, std::string const& partner, std::str
         return 0;
     }
     return id;
+}
+
+receive_result reprocess(log::store& st, std::int64_t id, std::vector<partners::profile> const& profiles, receive_options opts)
+{
+    receive_result r;
+    std::string partner, sha, status, direction, name;
+    {
+        log::sql::statement q(st.db(), "SELECT partner, sha256, status, direction, coalesce(remote_name, '') FROM transmissions WHERE id = ?");
+        q.bind(1, id);
+        if (!q.step()) {
+            r.error = "no transmission " + std::to_string(id);
+            return r;
+        }
+        partner = q.text(0);
+        sha = q.text(1);
+        status = q.text(2);
+        direction = q.text(3);
+        name = q.text(4);
+    }
+    if (direction != "in") {
+        r.error = "transmission " + std::to_string(id) + " is one we sent; only received transmissions are reprocessed";
+        return r;
+    }
+    if (status != "rejected" && status != "partial") {
+        r.error = "transmission " + std::to_string(id) + " is " + status + "; only rejected or partial ones are reprocessed";
+        return r;
+    }
+    {
+        // Once processed by a reprocess, never again: its orders would come back as duplicates.
+        log::sql::statement q(st.db(), "SELECT id FROM transmissions WHERE direction = 'in' AND status = 'processed' AND message LIKE ?");
+        q.bind(1, "reprocess of transmission " + std::to_string(id) + ":%");
+        if (q.step()) {
+            r.error = "transmission " + std::to_string(id) + " was reprocessed already, as transmission " + std::to_string(q.integer(0))
+                      + " (processed)";
+            return r;
+        }
+    }
+    auto bytes = st.archived(sha);
+    if (!bytes) {
+        r.error = "the bytes of transmission " + std::to_string(id) + " are no longer in the archive (retention)";
+        return r;
+    }
+    partners::profile const* forced = nullptr;
+    for (auto const& p : profiles)
+        if (p.id == partner) forced = &p;
+    opts.reprocess_of = id;
+    opts.remote_name = name;
+    return receive_bytes(st, std::move(*bytes), "transmission " + std::to_string(id), forced, profiles, opts);
 }
 
 } // namespace edigw::pipeline

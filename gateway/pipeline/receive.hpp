@@ -30,6 +30,11 @@ struct receive_options {
     std::string received_date;          // ISO, for the date rules; empty = today
     std::string ack_date, ack_time;     // for reproducible output; empty = now
     bool with_855 = false;              // answer every processed order with its 855, in the same transaction
+    // Reprocessing transmission N (after a catalog or profile fix): its bytes
+    // are not a duplicate file or interchange; its sets that were accepted
+    // before are skipped (no second 855), the others are judged again; no
+    // second 997/999/TA1 goes out (the partner has them). Audited both ways.
+    std::int64_t reprocess_of = 0;
 };
 
 struct outbound_doc {
@@ -56,6 +61,11 @@ struct receive_result {
 receive_result receive_bytes(log::store& st, std::string bytes, std::string const& file_name,
                              partners::profile const* forced, std::vector<partners::profile> const& profiles,
                              receive_options const& opts);
+
+// Runs a received transmission (rejected or partial) through the pipeline
+// again from the archive, as `receive_options::reprocess_of` describes. The
+// partner is the one it was logged under when it still has a profile.
+receive_result reprocess(log::store& st, std::int64_t id, std::vector<partners::profile> const& profiles, receive_options opts);
 
 // Records a document we send (an 855, 856, 810 ...) with its control numbers,
 // expecting the partner's 997/999 within its window. Returns the transmission id, 0 on error.

@@ -411,3 +411,42 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
     CHECK(m.out.find("NO EXPECTED OUTPUT") != std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE("edigw reprocess: a rejected order judged again after the cause is fixed, audited, no second ack", "[cli][reprocess]")
+{
+    fs::path data = fs::temp_directory_path() / ("edigw_reprocess_" + std::to_string(::getpid()));
+    fs::remove_all(data);
+    std::string const d = " --data '" + data.string() + "' --partners " + partners_dir();
+    std::string const sample = std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12";
+    // Received "today": the requested delivery date (2024-03-19) is in the past, so the order is rejected.
+    auto first = run("receive '" + sample + "' --with-855 --received 2026-11-27" + d);
+    CHECK(first.code == 1);
+    CHECK(first.out.find("transmission 1 ") != std::string::npos);
+    CHECK(first.out.find("rejected") != std::string::npos);
+    // Not reprocessable: what we sent, unknown ids, bad usage.
+    CHECK(run("reprocess 2" + d).code == 2);
+    CHECK(run("reprocess 99" + d).err.find("no transmission 99") != std::string::npos);
+    CHECK(run("reprocess x" + d).code == 2);
+
+    // "Fixed": judged as of the day it was sent. Accepted now, answered with an 855 only.
+    auto again = run("reprocess 1 --received 2024-03-15" + d);
+    INFO(again.out << again.err);
+    CHECK(again.code == 0);
+    CHECK(again.out.find("(reprocess of 1)") != std::string::npos);
+    CHECK(again.out.find("processed, 1 set(s), 1 order(s) accepted") != std::string::npos);
+    CHECK(again.out.find("855 ->") != std::string::npos);
+    CHECK(again.out.find("999 ->") == std::string::npos);
+    CHECK(again.out.find("TA1 ->") == std::string::npos);
+
+    std::string const data_only = " --data '" + data.string() + "'";
+    auto show = run("show 1" + data_only);
+    CHECK(show.out.find("reprocessed - -> processed (as transmission 5)") != std::string::npos);
+    auto show5 = run("show 5" + data_only);
+    CHECK(show5.out.find("reprocess of transmission 1:") != std::string::npos);
+    CHECK(show5.out.find("reprocessed - -> processed (from transmission 1)") != std::string::npos);
+    // Once is enough.
+    auto twice = run("reprocess 1 --received 2024-03-15" + d);
+    CHECK(twice.code == 2);
+    CHECK(twice.err.find("reprocessed already, as transmission 5") != std::string::npos);
+    fs::remove_all(data);
+}
