@@ -10,6 +10,7 @@ pkgs=(
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev
   openssh-server openssh-client curl openssl
+  chromium
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // The commands that use the transmission log: receive, log, show, report, kpi.
 #include "gateway/cli/commands.hpp"
 
+#include "gateway/log/json.hpp"
 #include "gateway/log/queries.hpp"
 #include "gateway/pipeline/emit.hpp"
 #include "mappings/json.hpp"
@@ -123,25 +124,7 @@ std::string where(log::finding_row const& f)
     return s;
 }
 
-json::value tx_json(log::transmission_row const& t)
-{
-    return json::object{{"id", t.id},
-                        {"partner", t.partner},
-                        {"direction", t.direction},
-                        {"transport", t.transport},
-                        {"remote_name", t.remote_name},
-                        {"document", t.document},
-                        {"size", t.size},
-                        {"sha256", t.sha256},
-                        {"received_at", t.received_at},
-                        {"completed_at", t.completed_at},
-                        {"status", t.status},
-                        {"sets", t.sets},
-                        {"rejected_sets", t.rejected},
-                        {"duplicate_of", t.duplicate_of ? json::value(t.duplicate_of) : json::value(nullptr)},
-                        {"reply_to", t.reply_to ? json::value(t.reply_to) : json::value(nullptr)},
-                        {"message", t.message}};
-}
+json::value tx_json(log::transmission_row const& t) { return log::to_json(t); }
 
 int load_partners(char const* cmd, common const& c, std::vector<partners::profile>& all, partners::profile const*& forced,
                   std::ostream& err)
@@ -957,22 +940,7 @@ int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (!st) return 2;
     auto k = log::compute_kpis(*st, c.partner, c.since);
     if (c.format == "json") {
-        out << json::serialize(json::object{{"orders_received", k.orders_received},
-                                            {"orders_accepted", k.orders_accepted},
-                                            {"orders_changed", k.orders_changed},
-                                            {"orders_rejected", k.orders_rejected},
-                                            {"orders_duplicate", k.orders_duplicate},
-                                            {"exceptions_per_1000_orders", k.exceptions_per_1000},
-                                            {"our_ack_latency_seconds", k.our_ack_latency_s},
-                                            {"our_acks", k.our_acks},
-                                            {"their_ack_latency_seconds", k.their_ack_latency_s},
-                                            {"their_acks", k.their_acks},
-                                            {"order_to_855_seconds", k.order_to_855_s},
-                                            {"orders_with_855", k.orders_with_855},
-                                            {"overdue_acks", k.overdue_acks},
-                                            {"transmissions_in", k.transmissions_in},
-                                            {"transmissions_out", k.transmissions_out},
-                                            {"duplicates", k.duplicates}})
+        out << json::serialize(log::to_json(k))
             << '\n';
         return 0;
     }

@@ -275,6 +275,41 @@ kpis compute_kpis(store& st, std::string const& partner, std::string const& sinc
     return k;
 }
 
+std::vector<day_row> kpis_by_day(store& st, std::string const& partner, std::string const& since)
+{
+    std::map<std::string, day_row> days;
+    std::string const s = since_or_min(since);
+    {
+        statement q(st.db(), "SELECT substr(received_at, 1, 10), status, count(*) FROM sets WHERE direction = 'in' AND type = '850' "
+                             "AND received_at >= ?2 AND (?1 = '' OR partner = ?1) GROUP BY 1, 2");
+        q.bind(1, partner).bind(2, s);
+        while (q.step()) {
+            auto& d = days[q.text(0)];
+            auto const n = q.integer(2);
+            auto const status = q.text(1);
+            d.orders += n;
+            if (status == "accepted" || status == "cancelled") d.accepted += n;
+            else if (status == "changed") d.changed += n;
+            else if (status == "rejected") d.rejected += n;
+        }
+    }
+    {
+        statement q(st.db(), "SELECT substr(t.received_at, 1, 10), avg((julianday(o.received_at) - julianday(t.received_at)) * 86400.0) "
+                             "FROM transmissions o JOIN transmissions t ON o.reply_to = t.id WHERE o.direction = 'out' "
+                             "AND o.document IN ('997', '999') AND t.received_at >= ?2 AND (?1 = '' OR t.partner = ?1) GROUP BY 1");
+        q.bind(1, partner).bind(2, s);
+        while (q.step()) days[q.text(0)].our_ack_latency_s = q.real(1);
+    }
+    for (auto const& o : overdue_acks(st, partner))
+        if (o.due_at >= s) days[o.due_at.substr(0, 10)].overdue_acks += 1;
+    std::vector<day_row> out;
+    for (auto& [day, d] : days) {
+        d.day = day;
+        out.push_back(d);
+    }
+    return out;
+}
+
 std::vector<overdue_row> overdue_acks(store& st, std::string const& partner)
 {
     std::vector<overdue_row> out;

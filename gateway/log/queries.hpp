@@ -78,6 +78,15 @@ struct kpis {
 
 kpis compute_kpis(store& st, std::string const& partner, std::string const& since);
 
+// Per day (UTC), for the dashboard's charts: 850s received and how they were
+// decided, our ack latency, and our groups that became overdue that day.
+struct day_row {
+    std::string day; // YYYY-MM-DD
+    std::int64_t orders = 0, accepted = 0, changed = 0, rejected = 0, overdue_acks = 0;
+    double our_ack_latency_s = 0;
+};
+std::vector<day_row> kpis_by_day(store& st, std::string const& partner, std::string const& since);
+
 struct overdue_row {
     std::string partner, control_number, functional_id, due_at;
     std::int64_t transmission_id = 0;

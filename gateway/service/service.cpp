@@ -1,5 +1,8 @@
 #include "gateway/service/service.hpp"
 
+#include "gateway/service/api.hpp"
+#include "gateway/service/dashboard.hpp"
+
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/receive.hpp"
 #include "gateway/transport/as2_client.hpp"
@@ -1010,32 +1013,70 @@ struct gateway::impl {
             auto& res = ss->res;
             res.version(ss->req.version());
             res.set(http::field::server, "edigw");
+            res.set("X-Content-Type-Options", "nosniff");
+            res.set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+            res.set("Referrer-Policy", "no-referrer");
+            auto write = [ss] {
+                ss->res.prepare_payload();
+                http::async_write(ss->sock, ss->res, [ss](boost::system::error_code, std::size_t) {
+                    ss->deadline.cancel();
+                    boost::system::error_code ignore;
+                    ss->sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+                });
+            };
+            std::string const target(ss->req.target());
+            std::string const path = target.substr(0, target.find('?'));
+            // The dashboard's files hold no data (it all comes from the API), so they need no token.
+            if (ss->req.method() == http::verb::get && (path == "/" || path == "/index.html" || path == "/app.js" || path == "/app.css")) {
+                auto asset = find_dashboard_asset(path == "/" ? "index.html" : path.substr(1));
+                res.result(http::status::ok);
+                res.set(http::field::content_type, asset.content_type);
+                res.body() = std::string(asset.bytes);
+                return write();
+            }
             std::string const auth(ss->req[http::field::authorization]);
             std::string const want = "Bearer " + cfg.admin_token;
             bool const ok = auth.size() == want.size() && CRYPTO_memcmp_like(auth, want);
-            std::string target(ss->req.target());
+            res.set(http::field::cache_control, "no-store");
             if (!ok) {
                 res.result(http::status::unauthorized);
                 res.set(http::field::www_authenticate, "Bearer");
-                res.body() = "a token is required\n";
-            } else if (target == "/healthz") {
+                res.set(http::field::content_type, "application/json");
+                res.body() = "{\"error\":\"a token is required (Authorization: Bearer ...)\"}\n";
+                return write();
+            }
+            if (path == "/healthz") {
                 res.result(http::status::ok);
                 res.set(http::field::content_type, "text/plain");
                 res.body() = stopping ? "stopping\n" : "ok\n";
-            } else if (target == "/metrics") {
+                return write();
+            }
+            if (path == "/metrics") {
                 res.result(http::status::ok);
                 res.set(http::field::content_type, "text/plain; version=0.0.4");
                 res.body() = m.text();
-            } else {
-                res.result(http::status::not_found);
-                res.body() = "not found\n";
+                return write();
             }
-            res.prepare_payload();
-            http::async_write(ss->sock, res, [ss](boost::system::error_code, std::size_t) {
-                ss->deadline.cancel();
-                boost::system::error_code ignore;
-                ss->sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
-            });
+            if (path.rfind("/api/", 0) == 0) {
+                // SQLite and the pipeline: on a worker; the answer comes back here to be written.
+                api_request areq{std::string(ss->req.method_string()), target, ss->req.body()};
+                asio::post(*pool, [this, ss, areq = std::move(areq), write] {
+                    api_response ar;
+                    if (log::store* st = store()) ar = handle_api(api_context{*st, profiles, cfg.received_date}, areq);
+                    else ar = {503, "application/json", "{\"error\":\"the log is not available\"}\n"};
+                    asio::post(ss->sock.get_executor(), [ss, ar = std::move(ar), write] {
+                        ss->res.result(static_cast<http::status>(ar.status));
+                        ss->res.set(http::field::content_type, ar.content_type);
+                        ss->res.body() = std::move(ar.body);
+                        write();
+                    });
+                });
+                return;
+            }
+            res.result(http::status::not_found);
+            res.set(http::field::content_type, "application/json");
+            res.body() = "{\"error\":\"not found\"}\n";
+            write();
         });
     }
 
