@@ -276,6 +276,15 @@ api_response handle_api(api_context const& c, api_request const& req)
         o.with_855 = true;
         auto r = pipeline::receive_bytes(c.st, req.body, "replay:" + o.remote_name, forced, c.profiles, o);
         if (!r.ok && !r.transmission_id) return problem(422, r.error);
+        // The answers go back in this response, never to the partner's transport.
+        if (r.status != "duplicate") {
+            log::sql::statement u(c.st.db(), "UPDATE transmissions SET status = 'returned', completed_at = ? WHERE reply_to = ? "
+                                             "AND direction = 'out' AND status = 'ready'");
+            u.bind(1, log::now_iso()).bind(2, r.transmission_id);
+            if (u.run())
+                for (auto const& a : r.acks) (void)c.st.audit("edigw api", "transmission", a.transmission_id, "returned", "ready", "returned", "in the replay response");
+            for (auto const& a : r.documents) (void)c.st.audit("edigw api", "transmission", a.transmission_id, "returned", "ready", "returned", "in the replay response");
+        }
         json::array answers;
         for (auto const& a : r.acks) answers.push_back(json::object{{"transmission_id", a.transmission_id}, {"document", a.document}, {"x12", a.bytes}});
         for (auto const& a : r.documents)

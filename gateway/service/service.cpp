@@ -319,16 +319,18 @@ struct gateway::impl {
     std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to,
                         std::string const& partner = {})
     {
-        // original 0: the partner's documents made on their own (edigw emit), waiting to go.
+        // original 0: the partner's documents made on their own (edigw emit), and the
+        // 855s of a reprocess run through the API, waiting to go.
         log::sql::statement q(st.db(), original ? "SELECT id, document, sha256, status FROM transmissions WHERE reply_to = ?1 "
                                                   "AND direction = 'out' ORDER BY id"
-                                                : "SELECT id, document, sha256, status FROM transmissions WHERE reply_to IS NULL "
+                                                : "SELECT id, document, sha256, status FROM transmissions WHERE (reply_to IS NULL "
+                                                  "OR reply_to IN (SELECT id FROM transmissions WHERE transport = 'reprocess')) "
                                                   "AND direction = 'out' AND status = 'ready' AND partner = ?2 ORDER BY id");
         if (original) q.bind(1, original);
         else q.bind(2, partner);
         std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> pending;
         while (q.step())
-            if (q.text(3) != "sent") pending.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3));
+            if (q.text(3) == "ready") pending.emplace_back(q.integer(0), q.text(1), q.text(2), q.text(3)); // not sent, written or returned
         struct put_one {
             std::int64_t id;
             std::string name, where, old_status;
@@ -965,7 +967,7 @@ struct gateway::impl {
                       },
                       {}};
             log::sql::statement q(st->db(), "SELECT DISTINCT reply_to FROM transmissions WHERE partner = ? AND direction = 'out' "
-                                            "AND status <> 'sent' AND reply_to IS NOT NULL");
+                                            "AND status = 'ready' AND reply_to IS NOT NULL");
             q.bind(1, p.id);
             std::vector<std::int64_t> originals;
             while (q.step()) originals.push_back(q.integer(0));

@@ -261,6 +261,9 @@ TEST_CASE("API: every endpoint answers JSON with the token and refuses without i
         REQUIRE(answers.size() == 2);
         CHECK(answers[0].at("document") == "997");
         CHECK(answers[1].at("document") == "855");
+        // Returned in the response, not queued for the partner.
+        auto t = g.get("/api/transmissions/" + std::to_string(answers[1].at("transmission_id").as_int64())).json();
+        CHECK(t.at("transmission").at("status") == "returned");
         CHECK(g.call("POST", "/api/replay?partner=nobody", true, fresh.string()).status == 404);
     }
 }
