@@ -1,15 +1,25 @@
 // `edigw replay`: sends each sample through the gateway the way its partner
 // would and compares what comes back with the expected outputs stored beside
 // it (SAMPLE.expect: every interchange the gateway answers with, in order).
-// This first form replays in-process, on a fresh data directory, with the
-// sample's own interchange date as "today"; dates, times and control numbers
-// are ignored in the comparison, which is shown segment by segment.
+// Without --gateway it replays in-process, on a fresh data directory per
+// sample, with the sample's own interchange date as "today". With --gateway
+// it goes to a running `edigw serve`: --via api posts to its replay endpoint;
+// --via folder drops the file into the partner's inbound folder as the
+// partner would and waits for the answers to be delivered to its outbound
+// folder (watched through the API). Dates, times and control numbers are
+// ignored in the comparison, which is shown segment by segment.
 #include "gateway/cli/commands.hpp"
 
 #include "gateway/pipeline/receive.hpp"
+#include "gateway/transport/as2_client.hpp"
+#include "gateway/transport/sftp.hpp"
 #include "x12/document.hpp"
 
+#include <boost/json.hpp>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -21,8 +31,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // One segment per line, the fields that differ from run to run blanked:
-// ISA09/10/13, GS04/05/06, GE02, IEA02, BAK09 (our ack date), TA102/103 stay
-// (they echo the partner's).
+// ISA09/10/13, GS04/05/06, ST02, SE02, GE02, IEA02, BAK09 (our ack date);
+// TA102/103 and AK2 stay (they echo the partner's).
 std::vector<std::string> normalised(std::string const& x12)
 {
     std::vector<std::string> out;
@@ -36,6 +46,7 @@ std::vector<std::string> normalised(std::string const& x12)
         std::string tag(s.tag());
         if (tag == "ISA") { blank(9); blank(10); blank(13); }
         if (tag == "GS") { blank(4); blank(5); blank(6); }
+        if (tag == "ST" || tag == "SE") blank(2); // our set control numbers run on in a live gateway
         if (tag == "GE" || tag == "IEA") blank(2);
         if (tag == "BAK") blank(9);
         std::string line = tag;
@@ -63,27 +74,164 @@ std::string isa_date(std::string const& bytes)
     return "20" + d.substr(0, 2) + "-" + d.substr(2, 2) + "-" + d.substr(4, 2);
 }
 
+struct answers {
+    bool ok = false;
+    std::string bytes;  // every interchange the gateway answered with, in order
+    std::string status; // of the transmission
+    std::string error;
+};
+
+struct gateway_target {
+    std::string url, token, via;
+    std::chrono::seconds timeout{30};
+    std::vector<std::pair<std::string, std::string>> auth() const { return {{"Authorization", "Bearer " + token}}; }
+};
+
+answers via_api(gateway_target const& g, std::string const& bytes, std::string const& name, std::string const& partner,
+                std::string const& received)
+{
+    answers a;
+    std::string url = g.url + "/api/replay?name=" + name + (partner.empty() ? "" : "&partner=" + partner)
+                      + (received.empty() ? "" : "&received=" + received);
+    auto r = transport::as2::http_post(url, g.auth(), bytes, {}, g.timeout);
+    if (!r.ok) {
+        a.error = g.url + ": " + r.error;
+        return a;
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.body, ec);
+    if (ec || !v.is_object()) {
+        a.error = g.url + " answered HTTP " + std::to_string(r.status) + " without JSON";
+        return a;
+    }
+    if (r.status != 201) {
+        a.error = g.url + " answered HTTP " + std::to_string(r.status) + ": "
+                  + (v.as_object().contains("error") ? std::string(v.at("error").as_string()) : std::string());
+        return a;
+    }
+    for (auto const& x : v.at("answers").as_array()) a.bytes += std::string(x.at("x12").as_string());
+    a.status = std::string(v.at("status").as_string());
+    a.ok = true;
+    return a;
+}
+
+answers via_folder(gateway_target const& g, std::string const& bytes, std::string const& name, partners::profile const& p)
+{
+    answers a;
+    if (!p.folder) {
+        a.error = "partner " + p.id + " has no [transport.folder] to drop into";
+        return a;
+    }
+    fs::path const in = p.dir / p.folder->inbound, out = p.dir / p.folder->outbound;
+    // As a partner does: a dot name, then the rename.
+    {
+        std::ofstream f(in / ("." + name), std::ios::binary);
+        if (!(f << bytes)) {
+            a.error = "cannot write into " + in.string();
+            return a;
+        }
+    }
+    std::error_code ec;
+    fs::rename(in / ("." + name), in / name, ec);
+    if (ec) {
+        a.error = "cannot write into " + in.string() + ": " + ec.message();
+        return a;
+    }
+    // The gateway's log says when it took the file and when the answers were delivered.
+    auto const until = std::chrono::steady_clock::now() + g.timeout;
+    std::int64_t id = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (!id) {
+            auto r = transport::as2::http_get(g.url + "/api/transmissions?direction=in&limit=200&partner=" + p.id, g.auth(), {}, g.timeout);
+            if (!r.ok || r.status != 200) {
+                a.error = g.url + ": " + (r.ok ? "HTTP " + std::to_string(r.status) : r.error);
+                return a;
+            }
+            auto const list = boost::json::parse(r.body); // kept: the loop below holds references into it
+            for (auto const& t : list.at("items").as_array())
+                if (t.at("remote_name").as_string() == name) {
+                    id = t.at("id").as_int64();
+                    a.status = std::string(t.at("status").as_string());
+                    if (!t.at("duplicate_of").is_null()) id = t.at("duplicate_of").as_int64(); // answered with the first file's answers
+                }
+            if (!id) continue;
+        }
+        auto r = transport::as2::http_get(g.url + "/api/transmissions/" + std::to_string(id), g.auth(), {}, g.timeout);
+        if (!r.ok || r.status != 200) continue;
+        auto v = boost::json::parse(r.body);
+        bool all_sent = true;
+        for (auto const& reply : v.at("replies").as_array())
+            if (reply.at("status") != "sent" || reply.at("remote_name").as_string().empty()) all_sent = false;
+        if (!all_sent) continue;
+        std::string got;
+        for (auto const& reply : v.at("replies").as_array()) {
+            // What is in the partner's outbound folder, under the name it was delivered as.
+            fs::path f = out / std::string(reply.at("remote_name").as_string());
+            if (!fs::is_regular_file(f)) {
+                a.error = "the gateway says it delivered " + f.string() + ", which is not there";
+                return a;
+            }
+            got += read(f);
+        }
+        a.bytes = std::move(got);
+        a.ok = true;
+        return a;
+    }
+    a.error = "no answer delivered within " + std::to_string(g.timeout.count()) + " s (is `edigw serve` watching " + in.string() + "?)";
+    return a;
+}
+
+partners::profile const* sender_profile(std::string const& bytes, std::vector<partners::profile> const& all)
+{
+    auto doc = x12::document::parse(bytes);
+    if (doc.interchanges().empty()) return nullptr;
+    auto const& ic = doc.interchanges()[0];
+    for (auto const& p : all)
+        if (p.their.isa_id == ic.sender_id && p.their.isa_qualifier == ic.sender_qualifier) return &p;
+    return nullptr;
+}
+
 } // namespace
 
 int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     bool update = false;
-    std::string partners_dir;
+    std::string partners_dir, forced_partner;
+    gateway_target gw;
     std::vector<std::string> samples;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
-            out << "usage: edigw replay SAMPLE.x12... [--partners DIR] [--update]\n\n"
-                   "Receives each sample as its partner would send it (in-process, on a fresh data\n"
-                   "directory, dated by the sample's own ISA date), collects every interchange the\n"
+            out << "usage: edigw replay SAMPLE.x12... [--partners DIR] [--partner ID] [--update]\n"
+                   "                    [--gateway URL [--via api|folder] [--timeout S]]\n\n"
+                   "Receives each sample as its partner would send it, collects every interchange the\n"
                    "gateway answers with (TA1, 997/999, 855) and compares them with SAMPLE.expect,\n"
                    "ignoring dates, times and control numbers. Prints a verdict per sample and a\n"
-                   "segment-level diff when one differs; --update writes SAMPLE.expect instead.\n"
+                   "segment-level diff when one differs; --update writes SAMPLE.expect instead.\n\n"
+                   "Without --gateway: in-process, on a fresh data directory per sample, dated by the\n"
+                   "sample's own ISA date. With --gateway http://127.0.0.1:PORT (a running `edigw serve`'s\n"
+                   "admin port; the token in $EDIGW_ADMIN_TOKEN): --via api (default) posts each sample to\n"
+                   "its replay endpoint; --via folder drops it into the partner's inbound folder (from\n"
+                   "--partners, as the gateway uses them) and waits up to --timeout seconds (default 30)\n"
+                   "for the answers in its outbound folder. A running gateway remembers: a sample sent\n"
+                   "twice is a duplicate, answered with the first answers.\n"
                    "exit: 0 all match, 1 something differs, 2 usage or I/O error\n";
             return 0;
         }
         if (a == "--update") update = true;
         else if (a == "--partners" && i + 1 < argc) partners_dir = argv[++i];
+        else if (a == "--partner" && i + 1 < argc) forced_partner = argv[++i];
+        else if (a == "--gateway" && i + 1 < argc) gw.url = argv[++i];
+        else if (a == "--via" && i + 1 < argc) gw.via = argv[++i];
+        else if (a == "--timeout" && i + 1 < argc) {
+            long t = std::strtol(argv[++i], nullptr, 10);
+            if (t < 1 || t > 3600) {
+                err << "edigw replay: --timeout must be 1..3600 seconds\n";
+                return 2;
+            }
+            gw.timeout = std::chrono::seconds(t);
+        }
         else if (a.size() > 1 && a[0] == '-') {
             err << "edigw replay: unknown option '" << a << "' (see --help)\n";
             return 2;
@@ -93,48 +241,106 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         err << "edigw replay: no SAMPLE given (see --help)\n";
         return 2;
     }
+    if (!gw.via.empty() && gw.url.empty()) {
+        err << "edigw replay: --via needs --gateway URL (without it the replay is in-process)\n";
+        return 2;
+    }
+    if (!gw.url.empty()) {
+        if (gw.via.empty()) gw.via = "api";
+        if (gw.via != "api" && gw.via != "folder") {
+            err << "edigw replay: --via must be api or folder (AS2 and SFTP partners are replayed through the api)\n";
+            return 2;
+        }
+        while (!gw.url.empty() && gw.url.back() == '/') gw.url.pop_back();
+        char const* t = std::getenv("EDIGW_ADMIN_TOKEN");
+        if (!t || !*t) {
+            err << "edigw replay: --gateway needs the gateway's admin token in $EDIGW_ADMIN_TOKEN\n";
+            return 2;
+        }
+        gw.token = t;
+        if (update) {
+            err << "edigw replay: --update writes goldens from the in-process replay only (a running gateway has history)\n";
+            return 2;
+        }
+    }
     std::vector<partners::profile> all;
     partners::profile_error pe;
     if (!partners::load_profiles(partners_dir.empty() ? partners::default_partners_dir() : fs::path(partners_dir), all, pe)) {
         err << "edigw replay: " << pe.what() << '\n';
         return 2;
     }
-    int status = 0;
+    int status_code = 0;
     std::size_t k = 0;
     for (auto const& sample : samples) {
         ++k;
         std::string bytes = read(sample);
         if (bytes.empty()) {
             err << "edigw: " << sample << ": cannot read or empty\n";
-            status = 2;
+            status_code = 2;
             continue;
         }
-        fs::path data = fs::temp_directory_path() / ("edigw-replay-" + std::to_string(::getpid()) + "-" + std::to_string(k));
-        fs::remove_all(data);
-        std::string e;
-        auto st = log::store::open(data, e);
-        if (!st) {
-            err << "edigw replay: " << e << '\n';
-            return 2;
+        if (samples.size() > 1) out << "[" << k << "/" << samples.size() << "] " << std::flush;
+        partners::profile const* forced = nullptr;
+        if (!forced_partner.empty()) {
+            for (auto const& p : all)
+                if (p.id == forced_partner) forced = &p;
+            if (!forced) {
+                err << "edigw replay: no partner '" << forced_partner << "'\n";
+                return 2;
+            }
         }
-        pipeline::receive_options o;
-        o.transport = "replay";
-        o.actor = "edigw replay";
-        o.received_date = isa_date(bytes);
-        o.with_855 = true;
-        if (!o.received_date.empty()) {
-            o.ack_date = o.received_date.substr(0, 4) + o.received_date.substr(5, 2) + o.received_date.substr(8, 2);
-            o.ack_time = "1200";
+        std::string got, status, error;
+        bool recorded = true;
+        if (!gw.url.empty()) {
+            std::string const name = "replay-" + std::to_string(::getpid()) + "-" + std::to_string(k) + "-"
+                                     + transport::safe_name(fs::path(sample).filename().string());
+            answers a;
+            if (gw.via == "api") {
+                a = via_api(gw, bytes, name, forced_partner, isa_date(bytes));
+            } else {
+                auto const* p = forced ? forced : sender_profile(bytes, all);
+                if (!p) a.error = "no partner profile for the sender of this sample (name one with --partner)";
+                else a = via_folder(gw, bytes, name, *p);
+            }
+            if (!a.ok) {
+                out << "ERROR  " << sample << ": " << a.error << '\n';
+                status = "error";
+                recorded = false;
+            }
+            got = std::move(a.bytes);
+            status = a.status;
+        } else {
+            fs::path data = fs::temp_directory_path() / ("edigw-replay-" + std::to_string(::getpid()) + "-" + std::to_string(k));
+            fs::remove_all(data);
+            std::string e;
+            auto st = log::store::open(data, e);
+            if (!st) {
+                err << "edigw replay: " << e << '\n';
+                return 2;
+            }
+            pipeline::receive_options o;
+            o.transport = "replay";
+            o.actor = "edigw replay";
+            o.received_date = isa_date(bytes);
+            o.with_855 = true;
+            if (!o.received_date.empty()) {
+                o.ack_date = o.received_date.substr(0, 4) + o.received_date.substr(5, 2) + o.received_date.substr(8, 2);
+                o.ack_time = "1200";
+            }
+            auto r = pipeline::receive_bytes(*st, bytes, sample, forced, all, o);
+            for (auto const& a : r.acks) got += a.bytes;
+            for (auto const& d : r.documents) got += d.bytes;
+            st.reset();
+            fs::remove_all(data);
+            status = r.status;
+            error = r.error;
+            if (!r.ok && r.transmission_id == 0) {
+                out << "ERROR  " << sample << ": " << r.error << '\n';
+                recorded = false;
+            }
         }
-        auto r = pipeline::receive_bytes(*st, bytes, sample, nullptr, all, o);
-        std::string got;
-        for (auto const& a : r.acks) got += a.bytes;
-        for (auto const& d : r.documents) got += d.bytes;
-        st.reset();
-        fs::remove_all(data);
-        if (!r.ok && r.transmission_id == 0) {
-            out << "ERROR  " << sample << ": " << r.error << '\n';
-            status = std::max(status, 1);
+        if (!recorded) {
+            status_code = std::max(status_code, 1);
             continue;
         }
         fs::path expect = fs::path(sample).replace_extension(".expect");
@@ -145,20 +351,20 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         if (!fs::exists(expect)) {
             out << "NO EXPECTED OUTPUT  " << sample << " (" << expect.string() << " is missing; --update writes it)\n";
-            status = std::max(status, 1);
+            status_code = std::max(status_code, 1);
             continue;
         }
         auto want = normalised(read(expect));
         auto have = normalised(got);
         if (want == have) {
             if (have.empty())
-                out << "PASS   " << sample << "  (no answer, as expected: " << r.status
-                    << (r.error.empty() ? std::string() : "; " + r.error) << ")\n";
+                out << "PASS   " << sample << "  (no answer, as expected: " << status
+                    << (error.empty() ? std::string() : "; " + error) << ")\n";
             else
-                out << "PASS   " << sample << "  (" << have.size() << " segments: " << r.status << ")\n";
+                out << "PASS   " << sample << "  (" << have.size() << " segments: " << status << ")\n";
             continue;
         }
-        status = std::max(status, 1);
+        status_code = std::max(status_code, 1);
         out << "FAIL   " << sample << '\n';
         // Segment by segment: the first differences, with their numbers.
         std::size_t shown = 0;
@@ -172,7 +378,7 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         if (want.size() != have.size())
             out << "       expected " << want.size() << " segments, got " << have.size() << '\n';
     }
-    return status;
+    return status_code;
 }
 
 } // namespace edigw::cli

@@ -71,8 +71,10 @@ http_result exchange(Stream& stream, http::request<http::string_body>& req, std:
 
 } // namespace
 
-http_result http_post(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string body,
-                      std::string const& tls_ca, std::chrono::seconds timeout)
+namespace {
+
+http_result http_call(http::verb verb, std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers,
+                      std::string body, std::string const& tls_ca, std::chrono::seconds timeout)
 {
     http_result r;
     bool tls = false;
@@ -81,7 +83,7 @@ http_result http_post(std::string const& url, std::vector<std::pair<std::string,
         r.error = "'" + url + "' is not an http:// or https:// URL";
         return r;
     }
-    http::request<http::string_body> req{http::verb::post, target, 11};
+    http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, host + ":" + port);
     req.set(http::field::user_agent, "edigw");
     for (auto const& [k, v] : headers) req.set(k, v);
@@ -135,6 +137,20 @@ http_result http_post(std::string const& url, std::vector<std::pair<std::string,
     r = exchange(stream, req, timeout);
     stream.shutdown(ec); // close_notify; a peer that just closes is fine
     return r;
+}
+
+} // namespace
+
+http_result http_post(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string body,
+                      std::string const& tls_ca, std::chrono::seconds timeout)
+{
+    return http_call(http::verb::post, url, headers, std::move(body), tls_ca, timeout);
+}
+
+http_result http_get(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string const& tls_ca,
+                     std::chrono::seconds timeout)
+{
+    return http_call(http::verb::get, url, headers, {}, tls_ca, timeout);
 }
 
 std::string disposition_outcome(std::string const& d)

@@ -40,6 +40,8 @@ struct http_result {
 };
 http_result http_post(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string body,
                       std::string const& tls_ca, std::chrono::seconds timeout);
+http_result http_get(std::string const& url, std::vector<std::pair<std::string, std::string>> const& headers, std::string const& tls_ca,
+                     std::chrono::seconds timeout);
 
 // "automatic-action/MDN-sent-automatically; processed/warning: x" -> "processed/warning: x"
 std::string disposition_outcome(std::string const& disposition);

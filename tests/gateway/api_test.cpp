@@ -337,3 +337,74 @@ TEST_CASE("dashboard: every page in headless Chromium, against a running gateway
         CHECK(refused.find("acme-850") == std::string::npos);
     }
 }
+
+TEST_CASE("edigw replay against a running gateway, over its drop folders and through its API", "[api][replay][service]")
+{
+    fs::path root = fs::temp_directory_path() / ("edigw-replay-gw-" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    fs::path partners = root / "partners";
+    fs::create_directories(partners);
+    for (std::string id : {"acme", "buyerco"}) {
+        fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / id, partners / id, fs::copy_options::recursive);
+        std::string t = read_file(std::string(EDIGW_SOURCE_DIR) + "/partners/" + id + ".toml");
+        t = t.substr(0, t.find("[transport"));
+        std::ofstream(partners / (id + ".toml")) << t << "[transport.folder]\ninbound = \"../drop/" << id << "/in\"\noutbound = \"../drop/" << id
+                                                 << "/out\"\n";
+    }
+    std::uint16_t const port = free_port();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::setenv("EDIGW_ADMIN_TOKEN", token.c_str(), 1);
+        int fd = ::open((root / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 2);
+        ::dup2(fd, 1);
+        std::string p = std::to_string(port), data = (root / "data").string(), parts = partners.string();
+        ::execl(EDIGW_BINARY, EDIGW_BINARY, "serve", "--data", data.c_str(), "--partners", parts.c_str(), "--admin-port", p.c_str(),
+                "--received", "2024-03-15", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::string const env = "EDIGW_ADMIN_TOKEN=" + token + " ";
+    std::string const gw = " --gateway http://127.0.0.1:" + std::to_string(port) + " --partners '" + partners.string() + "'";
+    for (int i = 0; i < 100; ++i) {
+        if (sh("curl -s -m 2 -H 'Authorization: Bearer " + token + "' http://127.0.0.1:" + std::to_string(port) + "/healthz") == "ok\n") break;
+        std::this_thread::sleep_for(50ms);
+    }
+    std::string const s = std::string(EDIGW_SAMPLES_DIR) + "/";
+    std::string const files = "'" + s + "acme-850-two-orders.x12' '" + s + "acme-850-unknown-item-and-price.x12' '" + s
+                              + "acme-850-missing-po-number.x12' '" + s + "acme-850-control-mismatch.x12' '" + s + "buyerco-850-duplicate-po.x12'";
+    int code = -1;
+    auto folder = sh(env + EDIGW_BINARY + " replay " + files + gw + " --via folder --timeout 30 2>&1", &code);
+    INFO(folder << read_file((root / "serve.log").string()));
+    CHECK(code == 0);
+    CHECK(folder.find("[5/5] PASS") != std::string::npos);
+    CHECK(folder.find("FAIL") == std::string::npos);
+
+    // Through the API: a new sample, and the same ones again (duplicates, answered with their first answers).
+    auto api = sh(env + EDIGW_BINARY + " replay '" + s + "850-005010-original.x12' " + files + gw + " --via api 2>&1", &code);
+    INFO(api);
+    CHECK(code == 0);
+    CHECK(api.find("[6/6] PASS") != std::string::npos);
+
+    // A golden edited to differ fails, with the segment that differs.
+    fs::copy_file(s + "acme-850-unknown-item-and-price.x12", root / "edited.x12");
+    std::string want = read_file(s + "acme-850-unknown-item-and-price.expect");
+    want.replace(want.find("ACK*IR*6*EA"), 11, "ACK*IA*6*EA");
+    std::ofstream(root / "edited.expect", std::ios::binary) << want;
+    auto bad = sh(env + EDIGW_BINARY + " replay '" + (root / "edited.x12").string() + "'" + gw + " --via folder --partner acme 2>&1", &code);
+    INFO(bad);
+    CHECK(code == 1);
+    CHECK(bad.find("FAIL") != std::string::npos);
+    CHECK(bad.find("expected ACK*IA*6*EA") != std::string::npos);
+    CHECK(bad.find("got      ACK*IR*6*EA") != std::string::npos);
+
+    // Without the token, or with --via and no gateway: refused plainly.
+    CHECK(sh(std::string("EDIGW_ADMIN_TOKEN= ") + EDIGW_BINARY + " replay '" + s + "acme-850-two-orders.x12'" + gw + " 2>&1", &code)
+              .find("$EDIGW_ADMIN_TOKEN") != std::string::npos);
+    CHECK(code == 2);
+    sh(std::string(EDIGW_BINARY) + " replay x.x12 --via folder 2>&1", &code);
+    CHECK(code == 2);
+    ::kill(pid, SIGTERM);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    fs::remove_all(root);
+}
