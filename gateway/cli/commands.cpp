@@ -39,6 +39,7 @@ constexpr char const* usage_text =
     "  serve             the gateway: drop folders, SFTP and AS2, exactly once; /metrics and the REST API\n"
     "  replay SAMPLE...  send samples as their partner would and compare the answers with SAMPLE.expect\n"
     "  reprocess ID      run a rejected transmission through the pipeline again (after a catalog fix)\n"
+    "  demo              the whole gateway from nothing: partners over a folder and AS2, every sample, the reports\n"
     "\n"
     "exit codes: 0 clean, 1 the documents have errors (reported), 2 usage or I/O error\n"
     "run 'edigw <command> --help' for a command's options\n";
@@ -345,6 +346,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err)
     if (cmd == "serve") return serve_command(argc - 1, argv + 1, out, err);
     if (cmd == "replay") return replay_command(argc - 1, argv + 1, out, err);
     if (cmd == "reprocess") return reprocess_command(argc - 1, argv + 1, out, err);
+    if (cmd == "demo") return demo_command(argc - 1, argv + 1, out, err);
     err << "edigw: unknown command '" << cmd << "'\n" << usage_text;
     return 2;
 }

@@ -22,5 +22,6 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int reprocess_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int kpi_command(int argc, char** argv, std::ostream& out, std::ostream& err);
+int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 
 } // namespace edigw::cli

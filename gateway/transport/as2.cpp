@@ -3,6 +3,7 @@
 #include "gateway/transport/sftp.hpp" // safe_name
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -10,6 +11,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <zlib.h>
+
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -425,6 +428,47 @@ std::string new_message_id(std::string_view our_as2_id)
     std::string id;
     for (char ch : our_as2_id) id += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
     return s + "@" + id + ".edigw>";
+}
+
+bool make_self_signed(std::string const& name, fs::path const& key_file, fs::path const& cert_file, int days, std::string& err)
+{
+    key_ptr key(EVP_RSA_gen(2048));
+    cert_ptr cert(X509_new());
+    if (!key || !cert) {
+        err = "cannot make a key: " + ssl_error();
+        return false;
+    }
+    X509_set_version(cert.get(), 2);
+    unsigned char serial[8];
+    RAND_bytes(serial, sizeof serial);
+    serial[0] &= 0x7f;
+    BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+    BN_free(bn);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * days);
+    X509_set_pubkey(cert.get(), key.get());
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<unsigned char const*>(name.c_str()), -1, -1, 0);
+    X509_set_issuer_name(cert.get(), subject);
+    if (!X509_sign(cert.get(), key.get(), EVP_sha256())) {
+        err = "cannot sign the certificate: " + ssl_error();
+        return false;
+    }
+    int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE* kf = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
+    if (!kf) {
+        if (fd >= 0) ::close(fd);
+        err = key_file.string() + ": cannot write";
+        return false;
+    }
+    bool ok = PEM_write_PrivateKey(kf, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    ok = std::fclose(kf) == 0 && ok;
+    FILE* cf = std::fopen(cert_file.c_str(), "w");
+    ok = ok && cf && PEM_write_X509(cf, cert.get()) == 1;
+    if (cf) ok = std::fclose(cf) == 0 && ok;
+    if (!ok) err = "cannot write " + key_file.string() + " or " + cert_file.string();
+    return ok;
 }
 
 bool load_credentials(partners::as2_settings const& s, fs::path const& base, credentials& out, std::string& err)

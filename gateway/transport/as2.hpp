@@ -130,6 +130,12 @@ mdn_read read_mdn(std::string_view content_type, std::string_view body, credenti
 bool pack(std::string_view payload, std::string const& filename, partners::as2_settings const& s, credentials const& c,
           message& out, std::string& err, std::string const& message_id = {});
 
+// A new RSA-2048 key and a self-signed certificate for it (CN = `name`,
+// valid `days`), written as PEM; the key file is created 0600. For demos and
+// tests: real partners exchange certificates out of band.
+bool make_self_signed(std::string const& name, std::filesystem::path const& key_file, std::filesystem::path const& cert_file, int days,
+                      std::string& err);
+
 // A fresh Message-ID: <time.random@host>.
 std::string new_message_id(std::string_view our_as2_id);
 

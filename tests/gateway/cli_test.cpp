@@ -450,3 +450,34 @@ TEST_CASE("edigw reprocess: a rejected order judged again after the cause is fix
     CHECK(twice.err.find("reprocessed already, as transmission 5") != std::string::npos);
     fs::remove_all(data);
 }
+
+TEST_CASE("edigw demo: from nothing to the reports, every sample over its partner's transport", "[cli][demo]")
+{
+    fs::path dir = fs::temp_directory_path() / ("edigw_demo_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    // Run where the partners and samples are, as the README's command does.
+    auto r = run("demo --dir '" + dir.string() + "'");
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("all answered") != std::string::npos);
+    CHECK(r.out.find("850-005010-original.x12  signed + encrypted; MDN processed, MIC verified") != std::string::npos);
+    CHECK(r.out.find("acme-850-two-orders.x12") != std::string::npos);
+    for (char const* heading : {"== transmission log ==", "== rejected documents ==", "== KPIs =="}) CHECK(r.out.find(heading) != std::string::npos);
+    CHECK(r.out.find("[element_mandatory_missing] mandatory element BEG03 is missing") != std::string::npos);
+    CHECK(r.out.find("overdue acknowledgments   0") != std::string::npos);
+    // The token is in a private file and nowhere in what was printed or logged.
+    auto const token = read_file((dir / "admin-token").string());
+    CHECK(token.size() >= 16);
+    CHECK((fs::status(dir / "admin-token").permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+    CHECK(r.out.find(token) == std::string::npos);
+    CHECK(read_file((dir / "serve.log").string()).find(token) == std::string::npos);
+    CHECK((fs::status(dir / "keys" / "sellerco-key.pem").permissions() & fs::perms::others_all) == fs::perms::none);
+    // Run again: the previous demo is replaced; a directory that is not a demo is not.
+    CHECK(run("demo --dir '" + dir.string() + "'").code == 0);
+    fs::path other = dir / "not-a-demo";
+    fs::create_directories(other);
+    auto refused = run("demo --dir '" + other.string() + "'");
+    CHECK(refused.code == 2);
+    CHECK(refused.err.find("not a demo directory") != std::string::npos);
+    fs::remove_all(dir);
+}
