@@ -21,6 +21,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <fstream>
+#include <sys/wait.h>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -69,6 +70,83 @@ bool write_profile(fs::path const& from_dir, std::string const& id, fs::path con
     return true;
 }
 
+std::string shell(std::string const& cmd)
+{
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char b[512];
+        std::size_t n;
+        while ((n = std::fread(b, 1, sizeof b, p)) > 0) out.append(b, n);
+        ::pclose(p);
+    }
+    return out;
+}
+
+// A local OpenSSH sshd standing in for Acme's SFTP server (127.0.0.1, its own
+// host key, our key authorised), when the machine has one. Stopped with the demo.
+struct local_sftp {
+    pid_t pid = -1;
+    std::uint16_t port = 0;
+    std::string fingerprint, user;
+    fs::path dir;
+
+    bool start(fs::path const& at)
+    {
+        if (!fs::exists("/usr/sbin/sshd") || shell("command -v ssh-keygen").empty()) return false;
+        dir = fs::absolute(at);
+        for (char const* d : {"remote/outbox", "remote/inbox", "remote/archive"}) fs::create_directories(dir / d);
+        std::error_code ec;
+        fs::create_directories("/run/sshd", ec); // sshd's privilege separation directory
+        shell("ssh-keygen -q -t ed25519 -N '' -f '" + (dir / "host_key").string() + "' 2>&1");
+        shell("ssh-keygen -q -t ed25519 -N '' -C 'edigw demo' -f '" + (dir / "our_key").string() + "' 2>&1");
+        fs::copy_file(dir / "our_key.pub", dir / "authorized_keys", fs::copy_options::overwrite_existing, ec);
+        std::string fp = shell("ssh-keygen -l -E sha256 -f '" + (dir / "host_key.pub").string() + "'");
+        auto a = fp.find("SHA256:");
+        if (a == std::string::npos) return false;
+        fingerprint = fp.substr(a, fp.find(' ', a) - a);
+        user = shell("id -un");
+        while (!user.empty() && user.back() == '\n') user.pop_back();
+        port = free_port();
+        std::ofstream(dir / "sshd_config") << "Port " << port << "\nListenAddress 127.0.0.1\nHostKey " << (dir / "host_key").string()
+                                           << "\nPidFile " << (dir / "sshd.pid").string() << "\nAuthorizedKeysFile "
+                                           << (dir / "authorized_keys").string()
+                                           << "\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                                              "UsePAM no\nStrictModes no\nSubsystem sftp internal-sftp\n";
+        pid = ::fork();
+        if (pid == 0) {
+            int fd = ::open((dir / "sshd.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(fd, 2);
+            ::dup2(fd, 1);
+            ::execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", (dir / "sshd_config").c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        for (int i = 0; i < 60; ++i) {
+            boost::asio::io_context ioc;
+            boost::asio::ip::tcp::socket sock(ioc);
+            boost::system::error_code e;
+            sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}, e);
+            if (!e) return true;
+            int st = 0;
+            if (::waitpid(pid, &st, WNOHANG) == pid) { // it could not start (not root, say)
+                pid = -1;
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        stop();
+        return false;
+    }
+    void stop()
+    {
+        if (pid > 0) {
+            ::kill(pid, SIGTERM);
+            ::waitpid(pid, nullptr, 0);
+            pid = -1;
+        }
+    }
+    ~local_sftp() { stop(); }
+};
+
 std::string random_token()
 {
     unsigned char r[18];
@@ -95,7 +173,8 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         if (a == "--help" || a == "-h") {
             out << "usage: edigw demo [--dir DIR] [--serve] [--admin-port N]\n\n"
                    "The gateway from nothing: makes DIR (default var/demo; a previous demo there is\n"
-                   "replaced), gives the example partners transports (acme: a drop folder; buyerco: AS2\n"
+                   "replaced), gives the example partners transports (acme: SFTP to a local sshd, or a\n"
+                   "drop folder without one; buyerco: AS2\n"
                    "with new keys, and BuyerCo's own AS2 server to receive our answers), starts the\n"
                    "gateway, sends every sample the way its partner would, waits until all is answered\n"
                    "and prints the transmission log, the rejected-document report and the KPIs.\n"
@@ -143,7 +222,17 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     // Our partners, with the demo's transports.
     fs::path const ours = dir / "partners";
     fs::create_directories(ours);
-    bool ok = write_profile(source, "acme", ours, "[transport.folder]\ninbound = \"../drop/acme/in\"\noutbound = \"../drop/acme/out\"\n");
+    // Acme over SFTP when this machine has OpenSSH's sshd, else over a drop folder.
+    local_sftp sftp;
+    bool const over_sftp = sftp.start(dir / "acme-sftp");
+    bool ok = write_profile(source, "acme", ours,
+                            over_sftp ? "[transport.sftp]\nhost = \"127.0.0.1\"\nport = " + std::to_string(sftp.port) + "\nuser = \"" + sftp.user
+                                            + "\"\nprivate_key = \"" + (sftp.dir / "our_key").string() + "\"\nhost_key_sha256 = \""
+                                            + sftp.fingerprint + "\"\ninbound_dir = \"" + (sftp.dir / "remote" / "outbox").string()
+                                            + "\"\noutbound_dir = \"" + (sftp.dir / "remote" / "inbox").string()
+                                            + "\"\npattern = \"*.x12\"\npoll_seconds = 1\nafter_download = \"move\"\nmove_to = \""
+                                            + (sftp.dir / "remote" / "archive").string() + "\"\n"
+                                      : std::string("[transport.folder]\ninbound = \"../drop/acme/in\"\noutbound = \"../drop/acme/out\"\n"));
     ok = ok && write_profile(source, "buyerco", ours,
                              "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:"
                                  + std::to_string(their_as2) + "/as2\"\ntheir_certificate = \"" + keyf("buyerco-cert.pem")
@@ -196,6 +285,8 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     service::gateway our_gateway(us, our_profiles);
     std::thread our_thread([&] { our_gateway.run([&](std::string const& l) { log_to_file(l); }); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    out << (over_sftp ? "Acme's SFTP server (OpenSSH sshd) on 127.0.0.1:" + std::to_string(sftp.port) + ", host key pinned\n"
+                      : std::string("no sshd here: acme uses a drop folder\n"));
     out << "gateway up: AS2 on http://127.0.0.1:" << our_as2 << "/, admin on http://127.0.0.1:" << admin_port
         << "/; BuyerCo's AS2 server on http://127.0.0.1:" << their_as2 << "/; log in " << (dir / "serve.log").string() << "\n\n";
 
@@ -223,11 +314,13 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         std::string const sender = doc.interchanges().empty() ? "" : doc.interchanges()[0].sender_id;
         std::string const name = f.filename().string();
         if (sender == "5165550100") {
-            fs::path in = ours.parent_path() / "drop" / "acme" / "in";
+            // Written as Acme does: a dot name, then the rename.
+            fs::path in = over_sftp ? sftp.dir / "remote" / "outbox" : ours.parent_path() / "drop" / "acme" / "in";
             fs::create_directories(in);
             std::ofstream(in / ("." + name), std::ios::binary) << bytes;
             fs::rename(in / ("." + name), in / name, ec);
-            out << "  folder  acme     " << name << "  dropped into acme's inbound folder\n";
+            out << (over_sftp ? "  SFTP    acme     " : "  folder  acme     ") << name
+                << (over_sftp ? "  on Acme's SFTP server, to be fetched\n" : "  dropped into acme's inbound folder\n");
             ++dropped;
         } else if (sender == "BUYERID") {
             auto r = transport::as2::send(bytes, name, buyer, buyer_keys);
@@ -259,7 +352,7 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     bool settled = false;
     while (st && std::chrono::steady_clock::now() < until) {
         // Acme's files taken, nothing of ours waiting to go, and BuyerCo's 999s back for our 855/856/810.
-        log::sql::statement in(st->db(), "SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'folder'");
+        log::sql::statement in(st->db(), "SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport IN ('folder', 'sftp')");
         log::sql::statement waiting(st->db(), "SELECT count(*) FROM transmissions WHERE direction = 'out' AND status = 'ready'");
         log::sql::statement unacked(st->db(), "SELECT count(*) FROM groups WHERE direction = 'out' AND partner = 'buyerco' "
                                               "AND ack_expected = 1 AND ack_received_at IS NULL");
@@ -272,10 +365,10 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     }
     st.reset();
     std::size_t acme_answers = 0;
-    for (auto const& f : fs::directory_iterator(ours.parent_path() / "drop" / "acme" / "out", ec))
+    for (auto const& f : fs::directory_iterator(over_sftp ? sftp.dir / "remote" / "inbox" : ours.parent_path() / "drop" / "acme" / "out", ec))
         if (f.is_regular_file() && f.path().filename().string()[0] != '.') ++acme_answers;
     out << "\n" << (settled ? "all answered" : "not everything was answered within 60 s (see serve.log)") << ": " << dropped
-        << " file(s) from acme, " << acme_answers << " answer(s) in its outbound folder; " << posted
+        << " file(s) from acme, " << acme_answers << (over_sftp ? " answer(s) uploaded to its SFTP server; " : " answer(s) in its outbound folder; ") << posted
         << " AS2 message(s) from buyerco, our answers and documents delivered to BuyerCo's gateway over AS2 and acknowledged (its log: "
         << (dir / "buyerco-side" / "data").string() << ")\n";
 
