@@ -60,6 +60,7 @@ struct as2_settings {
     std::string mdn = "sync";         // sync | async | none
     bool mdn_signed = true;
     std::string mic = "binary";       // binary | canonical
+    std::string transfer_encoding = "binary"; // binary | base64: how our HTTP body is sent (some partners want base64)
     std::uint64_t max_body_bytes = 64ull << 20;
     std::string tls_ca; // for an https:// url: the CA (or the partner's own certificate) to trust; empty = the system's
 };

@@ -854,18 +854,22 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                "as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url.\n"
                "as2_tls_port, as2_tls_certificate, as2_tls_key.\n"
                "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider);\n"
-               "--as2-tls-port the same over HTTPS with the server certificate and key given.\n";
+               "--as2-tls-port the same over HTTPS with the server certificate and key given;\n"
+               "--as2-public-url URL is where partners post the asynchronous MDNs we ask for.\n";
         return 0;
     }
     common c;
-    std::string config_file, admin_port, as2_port, tls_port, tls_cert, tls_key;
+    std::string config_file, admin_port, as2_port, tls_port, tls_cert, tls_key, public_url;
     std::vector<char*> args{argv[0]};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
-        if ((a == "--config" || a == "--admin-port" || a == "--as2-port" || a == "--as2-tls-port" || a == "--tls-cert" || a == "--tls-key")
+        if ((a == "--config" || a == "--admin-port" || a == "--as2-port" || a == "--as2-tls-port" || a == "--tls-cert" || a == "--tls-key"
+             || a == "--as2-public-url")
             && i + 1 < argc) {
             (a == "--config" ? config_file : a == "--as2-port" ? as2_port : a == "--as2-tls-port" ? tls_port : a == "--tls-cert" ? tls_cert
-                                                                                      : a == "--tls-key"     ? tls_key : admin_port) = argv[++i];
+                                            : a == "--tls-key"      ? tls_key
+                                            : a == "--as2-public-url" ? public_url
+                                                                      : admin_port) = argv[++i];
             continue;
         }
         args.push_back(argv[i]);
@@ -909,6 +913,7 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
         *into = static_cast<std::uint16_t>(v);
     }
+    if (!public_url.empty()) cfg.as2_public_url = public_url;
     if (!tls_cert.empty()) cfg.as2_tls_certificate = tls_cert;
     if (!tls_key.empty()) cfg.as2_tls_key = tls_key;
     if (cfg.as2_tls_port && (cfg.as2_tls_certificate.empty() || cfg.as2_tls_key.empty())) {

@@ -10,6 +10,8 @@
 // ignored in the comparison, which is shown segment by segment.
 #include "gateway/cli/commands.hpp"
 
+#include "gateway/log/json.hpp"
+#include "gateway/log/queries.hpp"
 #include "gateway/pipeline/receive.hpp"
 #include "gateway/transport/as2_client.hpp"
 #include "gateway/transport/sftp.hpp"
@@ -74,18 +76,59 @@ std::string isa_date(std::string const& bytes)
     return "20" + d.substr(0, 2) + "-" + d.substr(2, 2) + "-" + d.substr(4, 2);
 }
 
-struct answers {
-    bool ok = false;
-    std::string bytes;  // every interchange the gateway answered with, in order
-    std::string status; // of the transmission
-    std::string error;
-};
-
 struct gateway_target {
     std::string url, token, via;
     std::chrono::seconds timeout{30};
     std::vector<std::pair<std::string, std::string>> auth() const { return {{"Authorization", "Bearer " + token}}; }
 };
+
+struct answers {
+    bool ok = false;
+    std::string bytes;  // every interchange the gateway answered with, in order
+    std::string status; // of the transmission
+    std::vector<std::string> report; // the report lines: the transmission's status, each set's outcome
+    std::string error;
+};
+
+// The report lines of a transmission (the log's view, as the dashboard shows
+// it): its status, then per set its type, ST02, document number, status,
+// 855 decision and reason. A resend is reported as the first time it came.
+std::vector<std::string> report_lines(std::string const& status, boost::json::array const& sets)
+{
+    std::vector<std::string> out{"transmission " + status};
+    for (auto const& v : sets) {
+        auto const& o = v.as_object();
+        auto str = [&](char const* k) { return std::string(o.at(k).as_string()); };
+        std::string line = str("type") + " " + str("control_number") + " " + (str("document_number").empty() ? "-" : str("document_number"))
+                           + " " + str("status");
+        if (!str("decision").empty()) line += " 855 " + str("decision");
+        if (!str("reason").empty()) line += " (" + str("reason") + ")";
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
+// One transmission's report lines through the API (following a duplicate to its original).
+bool report_via_api(gateway_target const& g, std::int64_t id, std::vector<std::string>& out, std::string& error)
+{
+    for (int hop = 0; hop < 2; ++hop) {
+        auto r = transport::as2::http_get(g.url + "/api/transmissions/" + std::to_string(id), g.auth(), {}, g.timeout);
+        if (!r.ok || r.status != 200) {
+            error = g.url + ": transmission " + std::to_string(id) + ": " + (r.ok ? "HTTP " + std::to_string(r.status) : r.error);
+            return false;
+        }
+        auto const v = boost::json::parse(r.body);
+        auto const& t = v.at("transmission");
+        if (!t.at("duplicate_of").is_null()) {
+            id = t.at("duplicate_of").as_int64();
+            continue;
+        }
+        out = report_lines(std::string(t.at("status").as_string()), v.at("sets").as_array());
+        return true;
+    }
+    error = "transmission " + std::to_string(id) + ": a duplicate of a duplicate";
+    return false;
+}
 
 answers via_api(gateway_target const& g, std::string const& bytes, std::string const& name, std::string const& partner,
                 std::string const& received)
@@ -111,6 +154,7 @@ answers via_api(gateway_target const& g, std::string const& bytes, std::string c
     }
     for (auto const& x : v.at("answers").as_array()) a.bytes += std::string(x.at("x12").as_string());
     a.status = std::string(v.at("status").as_string());
+    if (!report_via_api(g, v.at("transmission_id").as_int64(), a.report, a.error)) return a;
     a.ok = true;
     return a;
 }
@@ -175,6 +219,7 @@ answers via_folder(gateway_target const& g, std::string const& bytes, std::strin
             got += read(f);
         }
         a.bytes = std::move(got);
+        if (!report_via_api(g, id, a.report, a.error)) return a;
         a.ok = true;
         return a;
     }
@@ -207,15 +252,17 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                    "                    [--gateway URL [--via api|folder] [--timeout S]]\n\n"
                    "Receives each sample as its partner would send it, collects every interchange the\n"
                    "gateway answers with (TA1, 997/999, 855) and compares them with SAMPLE.expect,\n"
-                   "ignoring dates, times and control numbers. Prints a verdict per sample and a\n"
-                   "segment-level diff when one differs; --update writes SAMPLE.expect instead.\n\n"
+                   "ignoring dates, times and control numbers, and the report lines (the transmission's\n"
+                   "status, each set's outcome, 855 decision and reason) with SAMPLE.report. Prints a\n"
+                   "verdict per sample and a diff when one differs; --update writes both instead.\n\n"
                    "Without --gateway: in-process, on a fresh data directory per sample, dated by the\n"
                    "sample's own ISA date. With --gateway http://127.0.0.1:PORT (a running `edigw serve`'s\n"
                    "admin port; the token in $EDIGW_ADMIN_TOKEN): --via api (default) posts each sample to\n"
                    "its replay endpoint; --via folder drops it into the partner's inbound folder (from\n"
                    "--partners, as the gateway uses them) and waits up to --timeout seconds (default 30)\n"
                    "for the answers in its outbound folder. A running gateway remembers: a sample sent\n"
-                   "twice is a duplicate, answered with the first answers.\n"
+                   "twice is a duplicate, answered with the first answers. Over a folder the date rules\n"
+                   "use the gateway's own day; through the api, the sample's ISA date.\n"
                    "exit: 0 all match, 1 something differs, 2 usage or I/O error\n";
             return 0;
         }
@@ -290,6 +337,7 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             }
         }
         std::string got, status, error;
+        std::vector<std::string> report;
         bool recorded = true;
         if (!gw.url.empty()) {
             std::string const name = "replay-" + std::to_string(::getpid()) + "-" + std::to_string(k) + "-"
@@ -309,6 +357,7 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             }
             got = std::move(a.bytes);
             status = a.status;
+            report = std::move(a.report);
         } else {
             fs::path data = fs::temp_directory_path() / ("edigw-replay-" + std::to_string(::getpid()) + "-" + std::to_string(k));
             fs::remove_all(data);
@@ -330,6 +379,12 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             auto r = pipeline::receive_bytes(*st, bytes, sample, forced, all, o);
             for (auto const& a : r.acks) got += a.bytes;
             for (auto const& d : r.documents) got += d.bytes;
+            if (r.transmission_id)
+                if (auto d = log::show_transmission(*st, r.transmission_id)) {
+                    boost::json::array sets;
+                    for (auto const& x : d->sets) sets.push_back(log::to_json(x));
+                    report = report_lines(d->t.status, sets);
+                }
             st.reset();
             fs::remove_all(data);
             status = r.status;
@@ -344,18 +399,38 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             continue;
         }
         fs::path expect = fs::path(sample).replace_extension(".expect");
+        fs::path const report_file = fs::path(sample).replace_extension(".report");
         if (update) {
             std::ofstream(expect, std::ios::binary) << got;
-            out << "WROTE  " << expect.string() << '\n';
+            std::ofstream rf(report_file, std::ios::binary);
+            for (auto const& l : report) rf << l << '\n';
+            out << "WROTE  " << expect.string() << " and " << report_file.filename().string() << '\n';
             continue;
         }
-        if (!fs::exists(expect)) {
-            out << "NO EXPECTED OUTPUT  " << sample << " (" << expect.string() << " is missing; --update writes it)\n";
+        if (!fs::exists(expect) || !fs::exists(report_file)) {
+            out << "NO EXPECTED OUTPUT  " << sample << " (" << (fs::exists(expect) ? report_file : expect).string()
+                << " is missing; --update writes it)\n";
             status_code = std::max(status_code, 1);
             continue;
         }
         auto want = normalised(read(expect));
         auto have = normalised(got);
+        std::vector<std::string> want_report;
+        {
+            std::istringstream lines(read(report_file));
+            for (std::string l; std::getline(lines, l);)
+                if (!l.empty()) want_report.push_back(l);
+        }
+        if (want_report != report) {
+            status_code = std::max(status_code, 1);
+            out << "FAIL   " << sample << "  (the report differs from " << report_file.filename().string() << ")\n";
+            for (std::size_t i = 0; i < std::max(want_report.size(), report.size()); ++i) {
+                std::string const& w = i < want_report.size() ? want_report[i] : std::string("(nothing)");
+                std::string const& h = i < report.size() ? report[i] : std::string("(nothing)");
+                if (w != h) out << "         expected " << w << "\n         got      " << h << '\n';
+            }
+            continue;
+        }
         if (want == have) {
             if (have.empty())
                 out << "PASS   " << sample << "  (no answer, as expected: " << status

@@ -901,17 +901,23 @@ struct gateway::impl {
         log::store* st = store();
         if (!st) return text_response(http::status::service_unavailable, "the log is not available; retry later\n");
         std::string const id = transport::as2::unquote(mdn.original_message_id);
-        log::sql::statement q(st->db(), "SELECT t.id FROM transmissions t JOIN audit a ON a.entity = 'transmission' AND a.entity_id = t.id "
-                                        "AND a.action = 'sent' AND a.detail LIKE ? WHERE t.partner = ? AND t.direction = 'out' "
-                                        "ORDER BY t.id DESC LIMIT 1");
-        q.bind(1, "%" + id + "%").bind(2, p.id);
+        log::sql::statement q(st->db(), "SELECT t.id, a.detail FROM transmissions t JOIN audit a ON a.entity = 'transmission' "
+                                        "AND a.entity_id = t.id AND a.action = 'sent' AND a.detail LIKE ? WHERE t.partner = ? "
+                                        "AND t.direction = 'out' ORDER BY t.id DESC LIMIT 1");
+        q.bind(1, "% " + id + " %").bind(2, p.id);
         if (!q.step()) {
             say("as2 " + p.id + ": an MDN for a message we did not send (" + id + ")");
             return text_response(http::status::ok, "");
         }
-        (void)st->audit("edigw serve", "transmission", q.integer(0), "mdn-received", "", transport::as2::disposition_outcome(mdn.disposition),
-                        id + " MIC " + mdn.mic);
-        say("as2 " + p.id + ": MDN for " + id + ": " + transport::as2::disposition_outcome(mdn.disposition));
+        // The MIC we computed when we sent it, against the one the partner returns.
+        std::string const detail = q.text(1);
+        std::string ours;
+        if (auto at = detail.find(" MIC "); at != std::string::npos) ours = detail.substr(at + 5, detail.find(' ', at + 5) - at - 5);
+        std::string outcome = transport::as2::disposition_outcome(mdn.disposition);
+        if (!mdn.was_signed && p.as2->mdn_signed) outcome = "refused: unsigned, and we asked for a signed MDN";
+        else if (mdn.mic != ours) outcome = "refused: Received-Content-MIC " + mdn.mic + " is not ours (" + ours + ")";
+        (void)st->audit("edigw serve", "transmission", q.integer(0), "mdn-received", "", outcome, id + " MIC " + mdn.mic);
+        say("as2 " + p.id + ": asynchronous MDN for " + id + ": " + outcome);
         return text_response(http::status::ok, "");
     }
 
@@ -962,7 +968,8 @@ struct gateway::impl {
                           }
                           ++m.as2_sent;
                           crash_point("as2-after-send");
-                          where = p.as2->url + " " + r.message_id + (r.mdn_pending ? " (MDN to come)" : " MDN " + r.disposition);
+                          where = p.as2->url + " " + r.message_id + " MIC " + r.mic
+                                  + (r.mdn_pending ? " (MDN to come)" : " MDN " + r.disposition);
                           return true;
                       },
                       {}};

@@ -857,7 +857,12 @@ bool pack(std::string_view payload, std::string const& filename, partners::as2_s
     }
     if (!signed_it && s.mic == "canonical") mic_source = crlf(mic_source);
     out.head.set("Content-Type", content_type);
-    out.head.set("Content-Transfer-Encoding", "binary");
+    if (s.transfer_encoding == "base64") {
+        out.body = base64(out.body);
+        out.head.set("Content-Transfer-Encoding", "base64");
+    } else {
+        out.head.set("Content-Transfer-Encoding", "binary");
+    }
     out.head.set("MIME-Version", "1.0");
     out.mic_alg = alg;
     out.mic = digest_b64(mic_source, alg);

@@ -375,6 +375,7 @@ TEST_CASE("as2: pack and open agree for every signing, encryption and compressio
                 s.sign = r.sign = sign;
                 s.encrypt = r.encrypt = enc;
                 s.compress = comp;
+                s.transfer_encoding = (sign.size() + comp.size()) % 2 ? "base64" : "binary"; // both, across the combinations
                 as2::message m;
                 REQUIRE(as2::pack(x12, "po.x12", s, sender, m, err));
                 auto o = as2::open(m.head.get("Content-Type"), m.head.get("Content-Transfer-Encoding"), m.body, receiver, r, m.mic_alg,
@@ -796,4 +797,40 @@ TEST_CASE("as2: killed at every step and at random moments, each message is proc
     // carried the same Message-ID and was answered as a duplicate.
     CHECK(c.them.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2'") == 2 * n);
     CHECK(c.them.sql("SELECT count(*) FROM transmissions WHERE status = 'duplicate'") == 0);
+}
+
+TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checked", "[as2][service]")
+{
+    gateway_process them("async-them");
+    {
+        std::string t = read_file((fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml").string());
+        t = t.substr(0, t.find("[transport"));
+        for (auto at = t.find("BUYERID"); at != std::string::npos; at = t.find("BUYERID", at + 1)) t.replace(at, 7, "@@@@@@@");
+        for (auto at = t.find("SELLERID"); at != std::string::npos; at = t.find("SELLERID", at + 1)) t.replace(at, 8, "BUYERID");
+        for (auto at = t.find("@@@@@@@"); at != std::string::npos; at = t.find("@@@@@@@", at + 1)) t.replace(at, 7, "SELLERID");
+        for (auto at = t.find("buyerco/"); at != std::string::npos; at = t.find("buyerco/", at + 1)) t.replace(at, 8, "sellerco/");
+        fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", them.partners / "sellerco", fs::copy_options::recursive);
+        write(them.partners / "sellerco.toml",
+              t + "[transport.as2]\ntheir_as2_id = \"SELLERCO\"\nour_as2_id = \"BUYERCO\"\ntheir_certificate = \"" + cert("sellerco").string()
+                  + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n");
+    }
+    them.start();
+    gateway_process us("async-us");
+    profile(us.partners, "buyerco",
+            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port)
+                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
+                + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nmdn = \"async\"\ntransfer_encoding = \"base64\"\n");
+    us.start({"--as2-public-url", "http://127.0.0.1:" + std::to_string(us.port) + "/as2"});
+    fs::path work = us.root / "work";
+    fs::create_directories(work);
+    auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
+    REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", "<a-1@buyerco>", enveloped), work).status == 200);
+    // Our TA1, 999 and 855 go out asking for asynchronous MDNs; BuyerCo's gateway posts them back to us.
+    auto received = [&] { return us.sql("SELECT count(*) FROM audit WHERE action = 'mdn-received' AND new_value = 'processed'"); };
+    for (int i = 0; i < 300 && received() < 3; ++i) std::this_thread::sleep_for(50ms);
+    INFO(read_file((us.root / "serve.log").string()) << read_file((them.root / "serve.log").string()));
+    CHECK(received() == 3);
+    CHECK(us.sql("SELECT count(*) FROM audit WHERE action = 'sent' AND detail LIKE '%(MDN to come)%'") == 3);
+    CHECK(them.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2'") == 3);
+    CHECK(them.sql("SELECT count(*) FROM audit WHERE action = 'mdn-posted'") == 3);
 }

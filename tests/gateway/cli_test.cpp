@@ -380,7 +380,7 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
             INFO(e.path());
             CHECK(fs::exists(fs::path(e.path()).replace_extension(".expect")));
         }
-    REQUIRE(n >= 8);
+    REQUIRE(n >= 14);
     auto r = run("replay" + list + " --partners " + partners_dir());
     INFO(r.out << r.err);
     CHECK(r.code == 0);
@@ -392,6 +392,7 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
     fs::path dir = fs::temp_directory_path() / ("edigw_replay_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     fs::copy_file(samples + "/acme-850-unknown-item-and-price.x12", dir / "s.x12", fs::copy_options::overwrite_existing);
+    fs::copy_file(samples + "/acme-850-unknown-item-and-price.report", dir / "s.report", fs::copy_options::overwrite_existing);
     std::string want = read_file(samples + "/acme-850-unknown-item-and-price.expect");
     auto at = want.find("ACK*IR*6*EA");
     REQUIRE(at != std::string::npos);
@@ -403,6 +404,15 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
     CHECK(f.out.find("FAIL") != std::string::npos);
     CHECK(f.out.find("expected ACK*IA*6*EA") != std::string::npos);
     CHECK(f.out.find("got      ACK*IR*6*EA") != std::string::npos);
+
+    // The report lines are goldens too: a different decision reason fails.
+    std::ofstream(dir / "s.expect", std::ios::binary) << read_file(samples + "/acme-850-unknown-item-and-price.expect");
+    std::ofstream(dir / "s.report") << "transmission processed\n850 0001 A-88130 changed 855 AC (price-mismatch)\n";
+    auto rep = run("replay " + quoted(dir / "s.x12") + " --partners " + partners_dir());
+    INFO(rep.out);
+    CHECK(rep.code == 1);
+    CHECK(rep.out.find("the report differs") != std::string::npos);
+    CHECK(rep.out.find("got      850 0001 A-88130 changed 855 AC (sku-unknown)") != std::string::npos);
 
     // A sample with no golden is not a pass.
     fs::remove(dir / "s.expect");
