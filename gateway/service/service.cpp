@@ -901,24 +901,61 @@ struct gateway::impl {
         log::store* st = store();
         if (!st) return text_response(http::status::service_unavailable, "the log is not available; retry later\n");
         std::string const id = transport::as2::unquote(mdn.original_message_id);
-        log::sql::statement q(st->db(), "SELECT t.id, a.detail FROM transmissions t JOIN audit a ON a.entity = 'transmission' "
-                                        "AND a.entity_id = t.id AND a.action = 'sent' AND a.detail LIKE ? WHERE t.partner = ? "
-                                        "AND t.direction = 'out' ORDER BY t.id DESC LIMIT 1");
-        q.bind(1, "% " + id + " %").bind(2, p.id);
-        if (!q.step()) {
+        // Our Message-IDs name the document: <edigw-SHA256PREFIX@OURID>.
+        std::int64_t tid = 0;
+        if (id.rfind("<edigw-", 0) == 0 && id.find('@') == 47) {
+            log::sql::statement q(st->db(), "SELECT id FROM transmissions WHERE partner = ? AND direction = 'out' AND sha256 LIKE ? "
+                                            "ORDER BY id DESC LIMIT 1");
+            q.bind(1, p.id).bind(2, id.substr(7, 40) + "%");
+            if (q.step()) tid = q.integer(0);
+        }
+        if (!tid) {
             say("as2 " + p.id + ": an MDN for a message we did not send (" + id + ")");
             return text_response(http::status::ok, "");
         }
-        // The MIC we computed when we sent it, against the one the partner returns.
-        std::string const detail = q.text(1);
-        std::string ours;
-        if (auto at = detail.find(" MIC "); at != std::string::npos) ours = detail.substr(at + 5, detail.find(' ', at + 5) - at - 5);
-        std::string outcome = transport::as2::disposition_outcome(mdn.disposition);
-        if (!mdn.was_signed && p.as2->mdn_signed) outcome = "refused: unsigned, and we asked for a signed MDN";
-        else if (mdn.mic != ours) outcome = "refused: Received-Content-MIC " + mdn.mic + " is not ours (" + ours + ")";
-        (void)st->audit("edigw serve", "transmission", q.integer(0), "mdn-received", "", outcome, id + " MIC " + mdn.mic);
+        // Recorded now; checked against the MIC we sent once both are in the log (a
+        // fast partner's MDN can come before our 'sent' mark, made once the batch is out).
+        std::string const outcome = transport::as2::disposition_outcome(mdn.disposition);
+        (void)st->audit("edigw serve", "transmission", tid, "mdn-received", "", outcome,
+                        id + " MIC " + mdn.mic + (mdn.was_signed ? " signed" : " unsigned"));
         say("as2 " + p.id + ": asynchronous MDN for " + id + ": " + outcome);
+        verify_async_mdns(*st, p);
         return text_response(http::status::ok, "");
+    }
+
+    // Each asynchronous MDN against what we sent: the Message-ID, the MIC we
+    // computed, a signature when we asked for one. The verdict is an audit
+    // entry 'mdn-verified' ("processed", or why it is refused).
+    std::mutex verify_mu; // one verifier at a time: a verdict is written once
+
+    void verify_async_mdns(log::store& st, partners::profile const& p)
+    {
+        std::lock_guard lock(verify_mu);
+        log::sql::statement q(st.db(), "SELECT r.entity_id, r.new_value, r.detail, s.detail FROM audit r JOIN transmissions t ON "
+                                       "t.id = r.entity_id AND t.partner = ? JOIN audit s ON s.entity = 'transmission' AND "
+                                       "s.entity_id = r.entity_id AND s.action = 'sent' WHERE r.entity = 'transmission' AND "
+                                       "r.action = 'mdn-received' AND NOT EXISTS (SELECT 1 FROM audit v WHERE v.entity = 'transmission' "
+                                       "AND v.entity_id = r.entity_id AND v.action = 'mdn-verified')");
+        q.bind(1, p.id);
+        std::vector<std::pair<std::int64_t, std::string>> verdicts;
+        while (q.step()) {
+            std::string const got = q.text(2), sent = q.text(3);
+            auto field = [](std::string const& d, std::string const& key) {
+                auto at = d.find(" " + key + " ");
+                return at == std::string::npos ? std::string() : d.substr(at + key.size() + 2, d.find(' ', at + key.size() + 2) - at - key.size() - 2);
+            };
+            std::string const id = got.substr(0, got.find(' '));
+            std::string verdict = q.text(1);
+            if (sent.find(" " + id + " ") == std::string::npos) verdict = "refused: an MDN for another message (" + id + ")";
+            else if (p.as2->mdn_signed && got.find(" unsigned") != std::string::npos) verdict = "refused: unsigned, and we asked for a signed MDN";
+            else if (field(got, "MIC") != field(sent, "MIC"))
+                verdict = "refused: Received-Content-MIC " + field(got, "MIC") + " is not ours (" + field(sent, "MIC") + ")";
+            verdicts.emplace_back(q.integer(0), verdict);
+        }
+        for (auto const& [tid, verdict] : verdicts) {
+            (void)st.audit("edigw serve", "transmission", tid, "mdn-verified", "", verdict, "asynchronous MDN");
+            if (verdict.rfind("refused", 0) == 0) say("as2 " + p.id + ": transmission " + std::to_string(tid) + ": MDN " + verdict);
+        }
     }
 
     void post_async_mdn(partners::profile const& p, as2_response mdn, std::string const& url, std::int64_t transmission)
@@ -981,6 +1018,7 @@ struct gateway::impl {
             std::size_t const failed_before = m.as2_send_failed;
             for (auto o : originals) deliver(*st, o, "as2", post);
             deliver(*st, 0, "as2", post, p.id);
+            verify_async_mdns(*st, p); // the MDNs that came before our 'sent' marks
             // Back off while the partner fails: 1, 2, 4 ... 64 polls.
             std::lock_guard lock(mu);
             auto& f = as2_failures[p.id];

@@ -392,6 +392,8 @@ TEST_CASE("as2: pack and open agree for every signing, encryption and compressio
     {
         s.sign = "none";
         s.encrypt = "none";
+        s.compress = "none";
+        s.transfer_encoding = "binary";
         as2::message m;
         REQUIRE(as2::pack(x12, "po.x12", s, sender, m, err));
         r.sign = "sha256";
@@ -826,10 +828,11 @@ TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checke
     auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
     REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", "<a-1@buyerco>", enveloped), work).status == 200);
     // Our TA1, 999 and 855 go out asking for asynchronous MDNs; BuyerCo's gateway posts them back to us.
-    auto received = [&] { return us.sql("SELECT count(*) FROM audit WHERE action = 'mdn-received' AND new_value = 'processed'"); };
+    auto received = [&] { return us.sql("SELECT count(*) FROM audit WHERE action = 'mdn-verified' AND new_value = 'processed'"); };
     for (int i = 0; i < 300 && received() < 3; ++i) std::this_thread::sleep_for(50ms);
     INFO(read_file((us.root / "serve.log").string()) << read_file((them.root / "serve.log").string()));
-    CHECK(received() == 3);
+    CHECK(received() == 3); // each matched to its document, signed, the MIC ours
+    CHECK(us.sql("SELECT count(*) FROM audit WHERE action = 'mdn-received'") == 3);
     CHECK(us.sql("SELECT count(*) FROM audit WHERE action = 'sent' AND detail LIKE '%(MDN to come)%'") == 3);
     CHECK(them.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2'") == 3);
     CHECK(them.sql("SELECT count(*) FROM audit WHERE action = 'mdn-posted'") == 3);
