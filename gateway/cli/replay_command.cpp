@@ -21,6 +21,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fnmatch.h>
+#include <functional>
 #include <thread>
 #include <fstream>
 #include <sstream>
@@ -78,6 +80,7 @@ std::string isa_date(std::string const& bytes)
 
 struct gateway_target {
     std::string url, token, via;
+    std::string as2_url, as2_key; // --via as2: the gateway's AS2 listener, and the partner's private key
     std::chrono::seconds timeout{30};
     std::vector<std::pair<std::string, std::string>> auth() const { return {{"Authorization", "Bearer " + token}}; }
 };
@@ -159,6 +162,59 @@ answers via_api(gateway_target const& g, std::string const& bytes, std::string c
     return a;
 }
 
+// Watches the gateway's log (through its API) for the transmission received
+// as `remote_name`, then for its answers; `need_sent`: until they are all
+// delivered, read by `fetch` under the names they were delivered as (else the
+// answers' bytes as the log holds them).
+answers wait_for_answers(gateway_target const& g, std::string const& partner, std::string const& remote_name, bool need_sent,
+                         std::function<bool(std::string const&, std::string&, std::string&)> const& fetch)
+{
+    answers a;
+    auto const until = std::chrono::steady_clock::now() + g.timeout;
+    std::int64_t id = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (!id) {
+            auto r = transport::as2::http_get(g.url + "/api/transmissions?direction=in&limit=200&partner=" + partner, g.auth(), {}, g.timeout);
+            if (!r.ok || r.status != 200) {
+                a.error = g.url + ": " + (r.ok ? "HTTP " + std::to_string(r.status) : r.error);
+                return a;
+            }
+            auto const list = boost::json::parse(r.body); // kept: the loop below holds references into it
+            for (auto const& t : list.at("items").as_array())
+                if (t.at("remote_name").as_string() == remote_name) {
+                    id = t.at("id").as_int64();
+                    a.status = std::string(t.at("status").as_string());
+                    if (!t.at("duplicate_of").is_null()) id = t.at("duplicate_of").as_int64(); // answered with the first file's answers
+                }
+            if (!id) continue;
+        }
+        auto r = transport::as2::http_get(g.url + "/api/transmissions/" + std::to_string(id), g.auth(), {}, g.timeout);
+        if (!r.ok || r.status != 200) continue;
+        auto v = boost::json::parse(r.body);
+        bool all_sent = true;
+        for (auto const& reply : v.at("replies").as_array())
+            if (reply.at("status") != "sent" || reply.at("remote_name").as_string().empty()) all_sent = false;
+        if (need_sent && !all_sent) continue;
+        std::string got;
+        for (auto const& reply : v.at("replies").as_array()) {
+            std::string bytes;
+            if (need_sent) {
+                if (!fetch(std::string(reply.at("remote_name").as_string()), bytes, a.error)) return a;
+            } else if (reply.as_object().contains("raw")) {
+                bytes = std::string(reply.at("raw").as_string());
+            }
+            got += bytes;
+        }
+        a.bytes = std::move(got);
+        if (!report_via_api(g, id, a.report, a.error)) return a;
+        a.ok = true;
+        return a;
+    }
+    a.error = "no answer " + std::string(need_sent ? "delivered" : "recorded") + " within " + std::to_string(g.timeout.count()) + " s";
+    return a;
+}
+
 answers via_folder(gateway_target const& g, std::string const& bytes, std::string const& name, partners::profile const& p)
 {
     answers a;
@@ -181,50 +237,76 @@ answers via_folder(gateway_target const& g, std::string const& bytes, std::strin
         a.error = "cannot write into " + in.string() + ": " + ec.message();
         return a;
     }
-    // The gateway's log says when it took the file and when the answers were delivered.
-    auto const until = std::chrono::steady_clock::now() + g.timeout;
-    std::int64_t id = 0;
-    while (std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        if (!id) {
-            auto r = transport::as2::http_get(g.url + "/api/transmissions?direction=in&limit=200&partner=" + p.id, g.auth(), {}, g.timeout);
-            if (!r.ok || r.status != 200) {
-                a.error = g.url + ": " + (r.ok ? "HTTP " + std::to_string(r.status) : r.error);
-                return a;
-            }
-            auto const list = boost::json::parse(r.body); // kept: the loop below holds references into it
-            for (auto const& t : list.at("items").as_array())
-                if (t.at("remote_name").as_string() == name) {
-                    id = t.at("id").as_int64();
-                    a.status = std::string(t.at("status").as_string());
-                    if (!t.at("duplicate_of").is_null()) id = t.at("duplicate_of").as_int64(); // answered with the first file's answers
-                }
-            if (!id) continue;
+    return wait_for_answers(g, p.id, name, true, [&](std::string const& delivered, std::string& bytes, std::string& err) {
+        fs::path f = out / delivered;
+        if (!fs::is_regular_file(f)) {
+            err = "the gateway says it delivered " + f.string() + ", which is not there";
+            return false;
         }
-        auto r = transport::as2::http_get(g.url + "/api/transmissions/" + std::to_string(id), g.auth(), {}, g.timeout);
-        if (!r.ok || r.status != 200) continue;
-        auto v = boost::json::parse(r.body);
-        bool all_sent = true;
-        for (auto const& reply : v.at("replies").as_array())
-            if (reply.at("status") != "sent" || reply.at("remote_name").as_string().empty()) all_sent = false;
-        if (!all_sent) continue;
-        std::string got;
-        for (auto const& reply : v.at("replies").as_array()) {
-            // What is in the partner's outbound folder, under the name it was delivered as.
-            fs::path f = out / std::string(reply.at("remote_name").as_string());
-            if (!fs::is_regular_file(f)) {
-                a.error = "the gateway says it delivered " + f.string() + ", which is not there";
-                return a;
-            }
-            got += read(f);
-        }
-        a.bytes = std::move(got);
-        if (!report_via_api(g, id, a.report, a.error)) return a;
-        a.ok = true;
+        bytes = read(f);
+        return true;
+    });
+}
+
+// Puts the sample on the partner's SFTP server where the gateway fetches from
+// (the partner's outbox), as the partner would: a dot name, then a rename.
+// The answers are read back from where the gateway uploads them.
+answers via_sftp(gateway_target const& g, std::string const& bytes, std::string const& name, partners::profile const& p)
+{
+    answers a;
+    if (!p.sftp) {
+        a.error = "partner " + p.id + " has no [transport.sftp]";
         return a;
     }
-    a.error = "no answer delivered within " + std::to_string(g.timeout.count()) + " s (is `edigw serve` watching " + in.string() + "?)";
-    return a;
+    auto const& s = *p.sftp;
+    // Under a name the gateway fetches: a sample.x12 for a partner whose files
+    // are *.edi goes up as sample.edi.
+    std::string remote = name;
+    if (::fnmatch(s.pattern.c_str(), remote.c_str(), 0) != 0) {
+        if (s.pattern.size() > 1 && s.pattern[0] == '*' && s.pattern.find_first_of("*?[", 1) == std::string::npos)
+            remote = fs::path(name).stem().string() + s.pattern.substr(1);
+        else {
+            a.error = "the gateway fetches only " + s.pattern + " from " + p.id + "'s server, and " + name + " is not one";
+            return a;
+        }
+    }
+    auto c = transport::sftp_connection::open(s, p.dir, a.error);
+    if (!c) return a;
+    if (!c->put(s.inbound_dir, remote, bytes, a.error)) return a;
+    return wait_for_answers(g, p.id, remote, true, [&](std::string const& delivered, std::string& out, std::string& err) {
+        return c->read(s.outbound_dir + "/" + delivered, out, err);
+    });
+}
+
+// Posts the sample as the partner's AS2 software does (signed and encrypted
+// per its profile, with the partner's key) and checks the MDN; the answers
+// are what the gateway recorded for the partner (whatever its URL).
+answers via_as2(gateway_target const& g, std::string const& bytes, std::string const& name, partners::profile const& p)
+{
+    answers a;
+    if (!p.as2) {
+        a.error = "partner " + p.id + " has no [transport.as2]";
+        return a;
+    }
+    partners::as2_settings as_partner = *p.as2;
+    as_partner.their_as2_id = p.as2->our_as2_id;
+    as_partner.our_as2_id = p.as2->their_as2_id;
+    auto resolve = [&](std::string const& f) { return fs::path(f).is_absolute() ? f : (p.dir / f).string(); };
+    as_partner.their_certificate = resolve(p.as2->our_certificate);
+    as_partner.our_certificate = resolve(p.as2->their_certificate);
+    as_partner.our_private_key = g.as2_key;
+    as_partner.url = g.as2_url;
+    as_partner.mdn = "sync";
+    as_partner.mdn_signed = true;
+    transport::as2::credentials keys;
+    if (!transport::as2::load_credentials(as_partner, "/", keys, a.error)) return a;
+    std::string const id = "<" + name + "@replay.edigw>";
+    auto r = transport::as2::send(bytes, name, as_partner, keys, {}, g.timeout, id);
+    if (!r.delivered) {
+        a.error = "AS2: " + r.error;
+        return a;
+    }
+    return wait_for_answers(g, p.id, id, false, {});
 }
 
 partners::profile const* sender_profile(std::string const& bytes, std::vector<partners::profile> const& all)
@@ -249,7 +331,8 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
             out << "usage: edigw replay SAMPLE.x12... [--partners DIR] [--partner ID] [--update]\n"
-                   "                    [--gateway URL [--via api|folder] [--timeout S]]\n\n"
+                   "                    [--gateway URL [--via api|folder|sftp|as2] [--timeout S]\n"
+                   "                     [--as2-url URL --as2-key PEM]]\n\n"
                    "Receives each sample as its partner would send it, collects every interchange the\n"
                    "gateway answers with (TA1, 997/999, 855) and compares them with SAMPLE.expect,\n"
                    "ignoring dates, times and control numbers, and the report lines (the transmission's\n"
@@ -260,7 +343,11 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                    "admin port; the token in $EDIGW_ADMIN_TOKEN): --via api (default) posts each sample to\n"
                    "its replay endpoint; --via folder drops it into the partner's inbound folder (from\n"
                    "--partners, as the gateway uses them) and waits up to --timeout seconds (default 30)\n"
-                   "for the answers in its outbound folder. A running gateway remembers: a sample sent\n"
+                   "for the answers in its outbound folder; --via sftp puts it on the partner's SFTP\n"
+                   "server (its profile's host, key and pinned host key) where the gateway fetches, and\n"
+                   "reads the answers it uploads; --via as2 posts it to --as2-url signed and encrypted\n"
+                   "as the partner (its private key: --as2-key), checks the MDN, and takes the answers\n"
+                   "from the gateway's log. A running gateway remembers: a sample sent\n"
                    "twice is a duplicate, answered with the first answers. Over a folder the date rules\n"
                    "use the gateway's own day; through the api, the sample's ISA date.\n"
                    "exit: 0 all match, 1 something differs, 2 usage or I/O error\n";
@@ -271,6 +358,8 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         else if (a == "--partner" && i + 1 < argc) forced_partner = argv[++i];
         else if (a == "--gateway" && i + 1 < argc) gw.url = argv[++i];
         else if (a == "--via" && i + 1 < argc) gw.via = argv[++i];
+        else if (a == "--as2-url" && i + 1 < argc) gw.as2_url = argv[++i];
+        else if (a == "--as2-key" && i + 1 < argc) gw.as2_key = fs::absolute(argv[++i]).string();
         else if (a == "--timeout" && i + 1 < argc) {
             long t = std::strtol(argv[++i], nullptr, 10);
             if (t < 1 || t > 3600) {
@@ -294,8 +383,12 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     }
     if (!gw.url.empty()) {
         if (gw.via.empty()) gw.via = "api";
-        if (gw.via != "api" && gw.via != "folder") {
-            err << "edigw replay: --via must be api or folder (AS2 and SFTP partners are replayed through the api)\n";
+        if (gw.via != "api" && gw.via != "folder" && gw.via != "sftp" && gw.via != "as2") {
+            err << "edigw replay: --via must be api, folder, sftp or as2\n";
+            return 2;
+        }
+        if (gw.via == "as2" && (gw.as2_url.empty() || gw.as2_key.empty())) {
+            err << "edigw replay: --via as2 needs --as2-url (the gateway's AS2 listener) and --as2-key (the partner's private key, PEM)\n";
             return 2;
         }
         while (!gw.url.empty() && gw.url.back() == '/') gw.url.pop_back();
@@ -348,7 +441,9 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
             } else {
                 auto const* p = forced ? forced : sender_profile(bytes, all);
                 if (!p) a.error = "no partner profile for the sender of this sample (name one with --partner)";
-                else a = via_folder(gw, bytes, name, *p);
+                else if (gw.via == "folder") a = via_folder(gw, bytes, name, *p);
+                else if (gw.via == "sftp") a = via_sftp(gw, bytes, name, *p);
+                else a = via_as2(gw, bytes, name, *p);
             }
             if (!a.ok) {
                 out << "ERROR  " << sample << ": " << a.error << '\n';

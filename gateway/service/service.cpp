@@ -546,12 +546,24 @@ struct gateway::impl {
             } else if (!take_file(p, local, "sftp", upload, spool / ".done")) {
                 continue;
             }
-            if (s.after_download == "delete") c->remove(remote, err);
-            else if (s.after_download == "move") c->rename(remote, s.move_to + "/" + f.name, err);
-            else {
+            bool disposed = true;
+            if (s.after_download == "delete") {
+                disposed = c->remove(remote, err);
+            } else if (s.after_download == "move") {
+                // A partner resending a file under the same name finds the first
+                // one in the archive: this one goes beside it, named by its digest.
+                std::string const to = s.move_to + "/" + f.name;
+                disposed = c->rename(remote, to, err)
+                           || (c->exists(to) && c->rename(remote, to + "." + sha.substr(0, 16), err));
+            } else {
                 log::sql::statement ins(st->db(), "INSERT OR IGNORE INTO remote_seen(partner, name, size, mtime, seen_at) VALUES (?,?,?,?,?)");
                 ins.bind(1, p.id).bind(2, f.name).bind(3, f.size).bind(4, f.mtime).bind(5, log::now_iso());
-                (void)ins.run();
+                disposed = ins.run();
+            }
+            if (!disposed) {
+                // Taken and answered; the next poll only tries the disposal again.
+                say("sftp " + p.id + ": " + err);
+                continue;
             }
             mark_disposed(*st, p.id, sha);
         }

@@ -293,7 +293,23 @@ bool sftp_connection::put(std::string const& dir, std::string const& name, std::
         libssh2_sftp_fsync(h.get()); // best effort: not every server has the extension
     }
     // Into place only when complete, so the partner never takes half a file.
-    return rename(tmp, final_path, err);
+    if (rename(tmp, final_path, err)) return true;
+    // SFTP v3 (OpenSSH) refuses to rename over an existing file. Our names
+    // carry our control numbers, so a file of that name still there is this
+    // very interchange sent before (a resend for a duplicate): replaced.
+    std::string ignored;
+    if (exists(final_path) && remove(final_path, ignored) && rename(tmp, final_path, err)) {
+        err.clear();
+        return true;
+    }
+    (void)remove(tmp, ignored);
+    return false;
+}
+
+bool sftp_connection::exists(std::string const& path)
+{
+    LIBSSH2_SFTP_ATTRIBUTES a{};
+    return libssh2_sftp_stat(impl_->sftp.get(), path.c_str(), &a) == 0;
 }
 
 } // namespace edigw::transport

@@ -40,8 +40,11 @@ public:
     // Reads a remote file whole.
     bool read(std::string const& path, std::string& bytes, std::string& err);
     bool remove(std::string const& path, std::string& err);
+    // Fails when `to` exists (SFTP v3 servers such as OpenSSH do not overwrite).
     bool rename(std::string const& from, std::string const& to, std::string& err);
-    // Writes under a temporary name in `dir`, then renames into place.
+    bool exists(std::string const& path);
+    // Writes under a temporary name in `dir`, then renames into place,
+    // replacing a file of that name.
     bool put(std::string const& dir, std::string const& name, std::string const& bytes, std::string& err);
 
     struct impl;

@@ -4,6 +4,7 @@
 // certificate, an unknown partner and an oversized body. MICs are checked
 // against digests computed by openssl itself, and signed MDNs are verified by
 // `openssl cms -verify`. Then our AS2 client posts to a second gateway.
+#include "harness.hpp"
 #include "support.hpp"
 
 #include "gateway/log/store.hpp"
@@ -35,34 +36,10 @@ using edigw::test::read_file;
 
 namespace {
 
-std::uint16_t free_port()
-{
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
-}
+using edigw::test::free_port;
 
-struct shell_result {
-    int code;
-    std::string out;
-};
 
-shell_result sh(std::string const& cmd)
-{
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    std::string out;
-    char b[4096];
-    std::size_t n;
-    while ((n = std::fread(b, 1, sizeof b, p)) > 0) out.append(b, n);
-    int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+edigw::test::shell_result sh(std::string const& cmd) { return edigw::test::shell(cmd, true); }
 
 std::string q(fs::path const& p) { return "'" + p.string() + "'"; }
 
@@ -129,24 +106,14 @@ struct gateway_process {
 
     void start(std::vector<std::string> extra = {}, char const* crash_at = nullptr)
     {
-        pid = ::fork();
-        if (pid == 0) {
-            if (crash_at) ::setenv("EDIGW_CRASH_AT", crash_at, 1);
-            ::setenv("EDIGW_ADMIN_TOKEN", "as2-test-token-0123456789", 1);
-            int fd = ::open((root / "serve.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            ::dup2(fd, 2);
-            ::dup2(fd, 1);
-            std::vector<std::string> args{EDIGW_BINARY, "serve", "--data", data.string(), "--partners", partners.string(),
-                                          "--as2-port", std::to_string(port), "--admin-port", std::to_string(admin),
-                                          "--as2-tls-port", std::to_string(tls_port), "--tls-cert", cert("tls").string(),
-                                          "--tls-key", key("tls").string(), "--received", "2024-03-15"};
-            args.insert(args.end(), extra.begin(), extra.end());
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(EDIGW_BINARY, argv.data());
-            ::_exit(127);
-        }
+        std::vector<std::string> args{"serve", "--data", data.string(), "--partners", partners.string(),
+                                      "--as2-port", std::to_string(port), "--admin-port", std::to_string(admin),
+                                      "--as2-tls-port", std::to_string(tls_port), "--tls-cert", cert("tls").string(),
+                                      "--tls-key", key("tls").string(), "--received", "2024-03-15"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::vector<std::pair<std::string, std::string>> env{{"EDIGW_ADMIN_TOKEN", "as2-test-token-0123456789"}};
+        if (crash_at) env.emplace_back("EDIGW_CRASH_AT", crash_at);
+        pid = edigw::test::spawn_edigw(args, root / "serve.log", env);
         for (int i = 0; i < 100; ++i) {
             if (sh("curl -s -m 2 -H 'Authorization: Bearer as2-test-token-0123456789' http://127.0.0.1:" + std::to_string(admin) + "/healthz")
                     .out.find("ok")

@@ -2,6 +2,7 @@
 // folders, the admin endpoint (token, loopback) queried with curl, graceful
 // SIGTERM, and SIGKILL at every step of taking a file: afterwards every file
 // was processed once and every ack delivered once (counted).
+#include "harness.hpp"
 #include "support.hpp"
 
 #include "gateway/log/store.hpp"
@@ -27,19 +28,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint16_t free_port()
-{
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
-}
+using edigw::test::free_port;
 
 std::string const token = "test-token-0123456789";
 
@@ -67,19 +56,11 @@ struct site {
 
     pid_t start(char const* crash_at = nullptr) const
     {
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            if (crash_at) ::setenv("EDIGW_CRASH_AT", crash_at, 1);
-            ::setenv("EDIGW_ADMIN_TOKEN", token.c_str(), 1);
-            std::string log = (root / "serve.log").string();
-            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            ::dup2(fd, 2);
-            ::dup2(fd, 1);
-            std::string p = std::to_string(port);
-            ::execl(EDIGW_BINARY, EDIGW_BINARY, "serve", "--data", data.c_str(), "--partners", partners.c_str(), "--admin-port",
-                    p.c_str(), "--received", "2024-03-15", static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+        std::vector<std::pair<std::string, std::string>> env{{"EDIGW_ADMIN_TOKEN", token}};
+        if (crash_at) env.emplace_back("EDIGW_CRASH_AT", crash_at);
+        pid_t pid = edigw::test::spawn_edigw({"serve", "--data", data.string(), "--partners", partners.string(), "--admin-port",
+                                              std::to_string(port), "--received", "2024-03-15"},
+                                             root / "serve.log", env);
         // Up when /healthz answers.
         for (int i = 0; i < 100; ++i) {
             if (curl("/healthz", true).find("ok") != std::string::npos) break;
