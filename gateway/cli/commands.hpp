@@ -3,10 +3,16 @@
 #pragma once
 
 #include <ostream>
+#include <string_view>
 
 namespace edigw::cli {
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// A calendar date written YYYY-MM-DD (leap years counted).
+bool valid_iso_date(std::string_view d);
+// --received: such a date, or "as-sent" (each interchange judged as of its own ISA date).
+bool valid_received(std::string_view d);
 
 int parse_command(int argc, char** argv, std::ostream& out, std::ostream& err);
 int inspect_command(int argc, char** argv, std::ostream& out, std::ostream& err);

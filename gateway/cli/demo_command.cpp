@@ -281,7 +281,7 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     us.admin_port = admin_port;
     us.admin_token = token;
     us.poll_ms = 200;
-    us.received_date = "2024-03-15"; // the samples' business day, for the date rules
+    us.received_date = "as-sent"; // each sample judged as of its own day (BuyerCo's are from 2024, Acme's from 2026)
     service::gateway our_gateway(us, our_profiles);
     std::thread our_thread([&] { our_gateway.run([&](std::string const& l) { log_to_file(l); }); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -307,6 +307,8 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     for (auto const& f : fs::directory_iterator(samples))
         if (f.path().extension() == ".x12") files.push_back(f.path());
     std::sort(files.begin(), files.end());
+    // The reference's story in its order: §6.1's original before §6.2, which repeats its PO.
+    std::stable_partition(files.begin(), files.end(), [](fs::path const& f) { return f.filename().string().find("original") != std::string::npos; });
     std::size_t dropped = 0, posted = 0;
     for (auto const& f : files) {
         std::string const bytes = slurp(f);
@@ -334,14 +336,24 @@ int demo_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         }
     }
 
-    // Our own documents: a ship notice and an invoice from their JSON, out over AS2 like the acks.
-    for (auto const& [kind, flag, file] : {std::tuple{"856", "--shipment", "shipment-buyerco-SHP-9001.json"},
-                                           std::tuple{"810", "--invoice", "invoice-buyerco-INV-3001.json"}}) {
+    // Our own documents: each partner's ship notices and invoices from their
+    // JSON samples, out over the partner's transport like the acks.
+    std::vector<fs::path> ours_to_send;
+    for (auto const& f : fs::directory_iterator(samples))
+        if (f.path().extension() == ".json") ours_to_send.push_back(f.path());
+    std::sort(ours_to_send.begin(), ours_to_send.end());
+    for (auto const& f : ours_to_send) {
+        std::string const file = f.filename().string();
+        bool const shipment = file.rfind("shipment-", 0) == 0;
+        std::string const partner = file.find("-acme-") != std::string::npos ? "acme" : "buyerco";
+        std::string const kind = shipment ? "856" : "810";
         std::ostringstream quiet, why;
-        int rc = run_cli(emit_command, {"emit", kind, "--partner", "buyerco", flag, (samples / file).string(), "--data", (dir / "data").string(),
-                                        "--partners", ours.string()},
+        int rc = run_cli(emit_command, {"emit", kind, "--partner", partner, shipment ? "--shipment" : "--invoice", f.string(), "--data",
+                                        (dir / "data").string(), "--partners", ours.string()},
                          quiet, why);
-        out << "  AS2     buyerco  " << kind << " from " << file << "  " << (rc == 0 ? "made, validated, queued for BuyerCo" : "not made: " + why.str())
+        std::string const via = partner == "buyerco" ? "  AS2     " : over_sftp ? "  SFTP    " : "  folder  ";
+        out << via << (partner == "acme" ? "acme     " : "buyerco  ") << kind << " from " << file << "  "
+            << (rc == 0 ? "made, validated, queued for " + std::string(partner == "acme" ? "Acme" : "BuyerCo") : "not made: " + why.str())
             << '\n';
     }
 

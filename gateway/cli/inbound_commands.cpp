@@ -14,6 +14,26 @@
 #include <vector>
 
 namespace edigw::cli {
+
+bool valid_iso_date(std::string_view d)
+{
+    if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (d[i] < '0' || d[i] > '9') return false;
+    auto num = [&](std::size_t at, std::size_t n) {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (d[i] - '0');
+        return v;
+    };
+    int const y = num(0, 4), m = num(5, 2), day = num(8, 2);
+    if (m < 1 || m > 12 || day < 1) return false;
+    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return day <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+bool valid_received(std::string_view d) { return d == "as-sent" || valid_iso_date(d); }
+
 namespace json = boost::json;
 
 namespace {
@@ -24,11 +44,6 @@ struct inbound_args {
     std::uint64_t first_control = 1;
 };
 
-bool valid_iso(std::string const& d)
-{
-    return d.size() == 10 && d[4] == '-' && d[7] == '-'
-           && std::all_of(d.begin(), d.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
-}
 
 // Parses the options shared by ack and validate; returns 0 to go on, else an exit code.
 int parse_args(char const* cmd, int argc, char** argv, inbound_args& a, std::ostream& err, bool with_format)
@@ -49,8 +64,8 @@ int parse_args(char const* cmd, int argc, char** argv, inbound_args& a, std::ost
             if (!value(a.partners_dir)) return 2;
         } else if (s == "--received") {
             if (!value(a.received)) return 2;
-            if (!valid_iso(a.received)) {
-                err << "edigw " << cmd << ": --received must be a date YYYY-MM-DD, not '" << a.received << "'\n";
+            if (!valid_received(a.received)) {
+                err << "edigw " << cmd << ": --received must be a date YYYY-MM-DD or as-sent, not '" << a.received << "'\n";
                 return 2;
             }
         } else if (s == "--format" && with_format) {

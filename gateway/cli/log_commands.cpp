@@ -59,7 +59,13 @@ int parse(char const* cmd, int argc, char** argv, std::vector<std::string_view> 
             else if (a == "--since") c.since = v;
             else if (a == "--direction") c.direction = v;
             else if (a == "--status") c.status = v;
-            else if (a == "--received") c.received = v;
+            else if (a == "--received") {
+                if (!valid_received(v)) {
+                    err << "edigw " << cmd << ": --received must be a date YYYY-MM-DD or as-sent, not '" << v << "'\n";
+                    return 2;
+                }
+                c.received = v;
+            }
             else if (a == "--date") c.ack_date = v;
             else if (a == "--time") c.ack_time = v;
             else if (a == "--limit") c.limit = static_cast<std::size_t>(std::strtoull(v.c_str(), nullptr, 10));
@@ -782,7 +788,8 @@ int emit_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                         return 1;
                     }
                     partners::rule_context ctx;
-                    ctx.received_date = c.received.empty() ? pipeline::today_iso() : c.received;
+                    // A canonical order carries no interchange date: as-sent is today.
+                    ctx.received_date = c.received.empty() || c.received == "as-sent" ? pipeline::today_iso() : c.received;
                     res.decision = partners::apply_rules(res.order, *p, ctx);
                     an.orders.push_back(std::move(res));
                 }
@@ -844,7 +851,7 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
         out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--as2-port N]\n"
-               "                   [--as2-tls-port N --tls-cert PEM --tls-key PEM] [--received YYYY-MM-DD]\n\n"
+               "                   [--as2-tls-port N --tls-cert PEM --tls-key PEM] [--received YYYY-MM-DD|as-sent]\n\n"
                "Runs the gateway: every partner's drop folder ([transport.folder]) is watched; a file is\n"
                "taken when complete, received into the log exactly once, answered in the partner's\n"
                "outbound folder, and moved to its inbound .done/ folder. SIGTERM/SIGINT stop it\n"
@@ -855,7 +862,9 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                "as2_tls_port, as2_tls_certificate, as2_tls_key.\n"
                "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider);\n"
                "--as2-tls-port the same over HTTPS with the server certificate and key given;\n"
-               "--as2-public-url URL is where partners post the asynchronous MDNs we ask for.\n";
+               "--as2-public-url URL is where partners post the asynchronous MDNs we ask for.\n"
+               "--received fixes the business day the date rules judge by (default today); as-sent\n"
+               "judges each interchange as of its own ISA date, for replaying old sample files.\n";
         return 0;
     }
     common c;

@@ -12,6 +12,7 @@
 
 #include "gateway/log/json.hpp"
 #include "gateway/log/queries.hpp"
+#include "gateway/pipeline/emit.hpp"
 #include "gateway/pipeline/receive.hpp"
 #include "gateway/transport/as2_client.hpp"
 #include "gateway/transport/sftp.hpp"
@@ -309,6 +310,55 @@ answers via_as2(gateway_target const& g, std::string const& bytes, std::string c
     return wait_for_answers(g, p.id, id, false, {});
 }
 
+// A shipment (856) or invoice (810) sample: our own documents, rendered
+// in-process from the JSON as `edigw emit` does and dated by the JSON's own
+// date. The partner is --partner's, else the one the file is named for
+// (shipment-ID-..., invoice-ID-...). The report line: "856 SHP-1 released".
+bool emit_sample(std::string const& bytes, fs::path const& sample, partners::profile const* forced,
+                 std::vector<partners::profile> const& all, std::string& got, std::vector<std::string>& report, std::string& error)
+{
+    boost::system::error_code ec;
+    auto v = boost::json::parse(bytes, ec);
+    if (ec || !v.is_object()) {
+        error = "not a JSON object" + (ec ? ": " + ec.message() : std::string());
+        return false;
+    }
+    auto const& o = v.as_object();
+    bool const shipment = o.contains("shipment_id"), invoice = o.contains("invoice_number");
+    if (shipment == invoice) {
+        error = "neither a shipment (shipment_id) nor an invoice (invoice_number)";
+        return false;
+    }
+    partners::profile const* p = forced;
+    if (!p) {
+        std::string const name = sample.filename().string();
+        for (auto const& c : all)
+            for (std::string prefix : {"shipment-", "invoice-"})
+                if (name.rfind(prefix + c.id + "-", 0) == 0) p = &c;
+    }
+    if (!p) {
+        error = "no partner named in the file name (shipment-ID-..., invoice-ID-...): name one with --partner";
+        return false;
+    }
+    std::string const date = o.contains("date") && o.at("date").is_string() ? std::string(o.at("date").as_string()) : "";
+    pipeline::emit_options eo;
+    eo.actor = "edigw replay";
+    if (date.size() == 10) {
+        eo.today = date;
+        eo.date = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
+        eo.time = "1200";
+    }
+    auto r = shipment ? pipeline::emit_856(*p, v, eo) : pipeline::emit_810(*p, v, eo);
+    if (!r.ok) {
+        error = r.error;
+        return false;
+    }
+    got = r.interchange;
+    auto const& id = o.at(shipment ? "shipment_id" : "invoice_number");
+    report = {std::string(shipment ? "856 " : "810 ") + (id.is_string() ? std::string(id.as_string()) : "?") + " released to " + p->id};
+    return true;
+}
+
 partners::profile const* sender_profile(std::string const& bytes, std::vector<partners::profile> const& all)
 {
     auto doc = x12::document::parse(bytes);
@@ -330,7 +380,7 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "--help" || a == "-h") {
-            out << "usage: edigw replay SAMPLE.x12... [--partners DIR] [--partner ID] [--update]\n"
+            out << "usage: edigw replay SAMPLE.x12|SAMPLE.json... [--partners DIR] [--partner ID] [--update]\n"
                    "                    [--gateway URL [--via api|folder|sftp|as2] [--timeout S]\n"
                    "                     [--as2-url URL --as2-key PEM]]\n\n"
                    "Receives each sample as its partner would send it, collects every interchange the\n"
@@ -348,8 +398,11 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                    "reads the answers it uploads; --via as2 posts it to --as2-url signed and encrypted\n"
                    "as the partner (its private key: --as2-key), checks the MDN, and takes the answers\n"
                    "from the gateway's log. A running gateway remembers: a sample sent\n"
-                   "twice is a duplicate, answered with the first answers. Over a folder the date rules\n"
-                   "use the gateway's own day; through the api, the sample's ISA date.\n"
+                   "twice is a duplicate, answered with the first answers. Over a folder, SFTP or AS2\n"
+                   "the date rules use the gateway's own day; through the api, the sample's ISA date.\n\n"
+                   "Shipment and invoice samples (SAMPLE.json: shipment-PARTNER-....json,\n"
+                   "invoice-PARTNER-....json) are our own documents: always rendered in-process, as\n"
+                   "`edigw emit 856|810` would, dated by the JSON's date, and compared the same way.\n"
                    "exit: 0 all match, 1 something differs, 2 usage or I/O error\n";
             return 0;
         }
@@ -432,7 +485,14 @@ int replay_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         std::string got, status, error;
         std::vector<std::string> report;
         bool recorded = true;
-        if (!gw.url.empty()) {
+        if (fs::path(sample).extension() == ".json") {
+            // Ours to send, not the partner's: always rendered here, running gateway or not.
+            if (!emit_sample(bytes, sample, forced, all, got, report, error)) {
+                out << "ERROR  " << sample << ": " << error << '\n';
+                recorded = false;
+            }
+            status = "released";
+        } else if (!gw.url.empty()) {
             std::string const name = "replay-" + std::to_string(::getpid()) + "-" + std::to_string(k) + "-"
                                      + transport::safe_name(fs::path(sample).filename().string());
             answers a;

@@ -59,7 +59,7 @@ public:
     inbound_handler(analysis& a, inbound_options const& o)
         : a_(a), o_(o), collector_([this](x12::group_summary const& g) { return validator_for(g); })
     {
-        received_ = o.received_date.empty() ? today_iso() : o.received_date;
+        received_ = o.received_date.empty() || o.received_date == "as-sent" ? today_iso() : o.received_date;
     }
 
     void set_parser(x12::parser const& p)
@@ -72,6 +72,10 @@ public:
     {
         partner_ = o_.partner;
         if (!partner_ && o_.profiles) partner_ = partners::find_by_sender(*o_.profiles, ic.sender_qualifier, ic.sender_id);
+        // Replays of old files: the business day is the day the interchange says it was sent.
+        if (o_.received_date == "as-sent" && ic.date.size() == 6
+            && std::all_of(ic.date.begin(), ic.date.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            received_ = "20" + ic.date.substr(0, 2) + "-" + ic.date.substr(2, 2) + "-" + ic.date.substr(4, 2);
         collector_.on_interchange_begin(ic);
     }
     void on_group_begin(x12::interchange_summary const& ic, x12::group_summary const& g) override
@@ -213,9 +217,22 @@ void build_acks(analysis& a, inbound_options const& o)
         ao.time = o.ack_time;
         a.results[i].acks = x12::build_acks(a.interchanges[i], ao, numbers);
     }
-    // Nothing of a rejected interchange is processed (its sender must fix and resend it).
+    // Nothing of a rejected interchange is processed (its sender must fix and
+    // resend it), nor of a group its 997/999 rejects for a group-level error
+    // (AK905: the count in GE01, GS06/GE02...): AK901 R tells the sender that
+    // none of its sets was accepted, and an 855 for one would be an order
+    // processed that they will send again.
+    auto group_rejected = [&](order_result const& ord) {
+        if (ord.interchange >= a.interchanges.size()) return false;
+        auto const& ic = a.interchanges[ord.interchange];
+        if (ord.group >= ic.groups.size()) return false;
+        auto const& g = ic.groups[ord.group];
+        return std::any_of(g.diagnostics.begin(), g.diagnostics.end(), [&](x12::diagnostic const& d) {
+            return d.severity != x12::severity::warning && !x12::ak905_code(d.code, g.summary.version).empty();
+        });
+    };
     for (auto& ord : a.orders)
-        if (ord.interchange < a.results.size() && a.results[ord.interchange].acks.ta1_status == "R") {
+        if ((ord.interchange < a.results.size() && a.results[ord.interchange].acks.ta1_status == "R") || group_rejected(ord)) {
             ord.decision.reset();
             ord.not_processed = "envelope";
         }

@@ -56,7 +56,7 @@ struct analysis {
 struct inbound_options {
     partners::profile const* partner = nullptr;  // forced partner (--partner); null = by ISA sender
     std::vector<partners::profile> const* profiles = nullptr;
-    std::string received_date;                   // ISO; empty = today (UTC)
+    std::string received_date;                   // ISO; empty = today (UTC); "as-sent" = each interchange's ISA09
     std::string ack_date, ack_time;              // CCYYMMDD, HHMM; empty = now
     x12::control_numbers* numbers = nullptr;     // null = counting from 1
     // Was the PO received before from this partner (the log)? Null = within this file only.

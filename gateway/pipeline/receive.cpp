@@ -456,7 +456,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                 std::string status, decision, reason, number;
                 if (fa) status = "read";
                 else if (duplicate_set.count({i, g, s})) status = "duplicate", reason = "same GS06, ST02 and content as before";
-                else if (!syntax_ok) status = "rejected", reason = ic_status != "accepted" ? "envelope" : "syntax";
+                else if (!syntax_ok) status = "rejected", reason = ic_status != "accepted" || group_error ? "envelope" : "syntax";
                 else status = "accepted";
                 if (ord) {
                     number = ord->order.po_number;

@@ -243,6 +243,29 @@ TEST_CASE("edigw validate reports syntax and business rules per set and order", 
     auto late = run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --partners '" + partners_dir() + "'");
     CHECK(late.code == 1);
     CHECK(late.out.find("[date-in-past]") != std::string::npos);
+
+    // As of the day it was sent (ISA09 240315), for replaying old files: no longer late.
+    auto as_sent = run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received as-sent --partners '"
+                       + partners_dir() + "'");
+    CHECK(as_sent.code == 0);
+    CHECK(as_sent.out.find("[date-in-past]") == std::string::npos);
+    // ...while Acme's late order is late on its own day too.
+    auto acme_late = run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/acme-850-past-date.x12' --received as-sent --partners '"
+                         + partners_dir() + "'");
+    CHECK(acme_late.out.find("[date-in-past]") != std::string::npos);
+
+    // Not a date: refused, by every command that takes one.
+    for (std::string cmd : {"validate", "receive", "serve"})
+        for (std::string bad : {"2024-02-30", "2023-02-29", "2024-13-01", "yesterday"}) {
+            INFO(cmd << " --received " << bad);
+            auto b = run(cmd + " '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received " + bad + " --partners '"
+                         + partners_dir() + "'");
+            CHECK(b.code == 2);
+            CHECK(b.err.find("--received must be a date YYYY-MM-DD or as-sent") != std::string::npos);
+        }
+    CHECK(run("validate '" + std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12' --received 2024-02-29 --partners '" + partners_dir() + "'")
+              .code
+          != 2); // a leap day is a day
 }
 
 TEST_CASE("a PO number repeated within one file is a duplicate (until the log remembers across files)", "[cli][validate]")
@@ -374,13 +397,14 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
     std::string list;
     std::size_t n = 0;
     for (auto const& e : fs::directory_iterator(samples))
-        if (e.path().extension() == ".x12") {
+        if (e.path().extension() == ".x12" || e.path().extension() == ".json") { // 850s, and shipments and invoices
             list += " " + quoted(e.path());
             ++n;
             INFO(e.path());
             CHECK(fs::exists(fs::path(e.path()).replace_extension(".expect")));
+            CHECK(fs::exists(fs::path(e.path()).replace_extension(".report")));
         }
-    REQUIRE(n >= 14);
+    REQUIRE(n >= 31);
     auto r = run("replay" + list + " --partners " + partners_dir());
     INFO(r.out << r.err);
     CHECK(r.code == 0);
@@ -404,6 +428,19 @@ TEST_CASE("edigw replay: every sample's answers match its goldens; an edited gol
     CHECK(f.out.find("FAIL") != std::string::npos);
     CHECK(f.out.find("expected ACK*IA*6*EA") != std::string::npos);
     CHECK(f.out.find("got      ACK*IR*6*EA") != std::string::npos);
+
+    // A shipment's 856 is compared the same way.
+    fs::copy_file(samples + "/shipment-acme-SHP-4711.json", dir / "shipment-acme-X.json", fs::copy_options::overwrite_existing);
+    fs::copy_file(samples + "/shipment-acme-SHP-4711.report", dir / "shipment-acme-X.report", fs::copy_options::overwrite_existing);
+    std::string asn = read_file(samples + "/shipment-acme-SHP-4711.expect");
+    auto sn = asn.find("SN1**12*PK");
+    REQUIRE(sn != std::string::npos);
+    asn.replace(sn, 10, "SN1**10*PK");
+    std::ofstream(dir / "shipment-acme-X.expect", std::ios::binary) << asn;
+    auto g = run("replay " + quoted(dir / "shipment-acme-X.json") + " --partners " + partners_dir());
+    INFO(g.out);
+    CHECK(g.code == 1);
+    CHECK(g.out.find("expected SN1**10*PK") != std::string::npos);
 
     // The report lines are goldens too: a different decision reason fails.
     std::ofstream(dir / "s.expect", std::ios::binary) << read_file(samples + "/acme-850-unknown-item-and-price.expect");
