@@ -6,191 +6,261 @@ namespace edigw::mappings {
 namespace json = boost::json;
 namespace {
 
-json::value dec(std::optional<decimal> const& d)
+// Everything is built in the caller's storage (`sp`): a batch of 855s builds
+// each order's JSON into one monotonic arena and frees it at once, which is
+// most of what building the data costs. A value made in another storage
+// would be copied on insertion, so every helper takes `sp`.
+using sp_t = json::storage_ptr;
+
+json::value dec(std::optional<decimal> const& d, sp_t const& sp)
 {
-    if (!d) return nullptr;
-    return json::string(d->to_string());
+    if (!d) return json::value(nullptr, sp);
+    return json::value(json::string(d->to_string(), sp), sp);
 }
 
-json::value opt_str(std::string const& s)
+json::value opt_str(std::string const& s, sp_t const& sp)
 {
-    if (s.empty()) return nullptr;
-    return json::string(s);
+    if (s.empty()) return json::value(nullptr, sp);
+    return json::value(json::string(s, sp), sp);
 }
 
-json::array refs(std::vector<reference> const& v)
+json::array refs(std::vector<reference> const& v, sp_t const& sp)
 {
-    json::array a;
+    json::array a(sp);
+    a.reserve(v.size());
     for (auto const& r : v) {
-        json::object o{{"qualifier", r.qualifier}, {"value", r.value}};
+        json::object o({{"qualifier", r.qualifier}, {"value", r.value}}, sp);
         if (!r.description.empty()) o["description"] = r.description;
         a.push_back(std::move(o));
     }
     return a;
 }
 
-json::array contacts(std::vector<contact> const& v)
+json::array contacts(std::vector<contact> const& v, sp_t const& sp)
 {
-    json::array a;
+    json::array a(sp);
     for (auto const& c : v) {
-        json::array comms;
-        for (auto const& m : c.communications) comms.push_back(json::object{{"qualifier", m.qualifier}, {"value", m.value}});
-        a.push_back(json::object{{"function", c.function}, {"name", opt_str(c.name)}, {"communications", std::move(comms)}});
+        json::array comms(sp);
+        for (auto const& m : c.communications) comms.push_back(json::object({{"qualifier", m.qualifier}, {"value", m.value}}, sp));
+        a.push_back(json::object({{"function", c.function}, {"name", opt_str(c.name, sp)}, {"communications", std::move(comms)}}, sp));
     }
     return a;
 }
 
-json::array dates(std::vector<dated> const& v)
+json::array dates(std::vector<dated> const& v, sp_t const& sp)
 {
-    json::array a;
-    for (auto const& d : v) a.push_back(json::object{{"qualifier", d.qualifier}, {"date", opt_str(d.date)}, {"time", opt_str(d.time)}});
+    json::array a(sp);
+    a.reserve(v.size());
+    for (auto const& d : v)
+        a.push_back(json::object({{"qualifier", d.qualifier}, {"date", opt_str(d.date, sp)}, {"time", opt_str(d.time, sp)}}, sp));
     return a;
 }
 
-json::array charges(std::vector<charge> const& v)
+json::array charges(std::vector<charge> const& v, sp_t const& sp)
 {
-    json::array a;
+    json::array a(sp);
     for (auto const& c : v)
-        a.push_back(json::object{{"indicator", c.indicator}, {"code", opt_str(c.code)}, {"amount", dec(c.amount)},
-                                 {"percent", dec(c.percent)}, {"description", opt_str(c.description)}});
+        a.push_back(json::object({{"indicator", c.indicator}, {"code", opt_str(c.code, sp)}, {"amount", dec(c.amount, sp)},
+                                  {"percent", dec(c.percent, sp)}, {"description", opt_str(c.description, sp)}},
+                                 sp));
     return a;
 }
 
-json::array parties(std::vector<party> const& v)
+json::array strings(std::vector<std::string> const& v, sp_t const& sp)
 {
-    json::array a;
+    json::array a(sp);
+    a.reserve(v.size());
+    for (auto const& s : v) a.push_back(json::string(s, sp));
+    return a;
+}
+
+json::array parties(std::vector<party> const& v, sp_t const& sp)
+{
+    json::array a(sp);
+    a.reserve(v.size());
     for (auto const& p : v) {
-        json::array lines;
-        for (auto const& l : p.addr.lines) lines.push_back(json::string(l));
-        json::array names;
-        for (auto const& n : p.additional_names) names.push_back(json::string(n));
-        a.push_back(json::object{
-            {"role", p.role},
-            {"name", opt_str(p.name)},
-            {"additional_names", std::move(names)},
-            {"id_qualifier", opt_str(p.id_qualifier)},
-            {"id", opt_str(p.id)},
-            {"address", json::object{{"lines", std::move(lines)},
-                                     {"city", opt_str(p.addr.city)},
-                                     {"state", opt_str(p.addr.state)},
-                                     {"postal_code", opt_str(p.addr.postal_code)},
-                                     {"country", opt_str(p.addr.country)}}},
-            {"references", refs(p.references)},
-            {"contacts", contacts(p.contacts)},
-        });
+        json::object address({{"lines", strings(p.addr.lines, sp)},
+                              {"city", opt_str(p.addr.city, sp)},
+                              {"state", opt_str(p.addr.state, sp)},
+                              {"postal_code", opt_str(p.addr.postal_code, sp)},
+                              {"country", opt_str(p.addr.country, sp)}},
+                             sp);
+        a.push_back(json::object({{"role", p.role},
+                                  {"name", opt_str(p.name, sp)},
+                                  {"additional_names", strings(p.additional_names, sp)},
+                                  {"id_qualifier", opt_str(p.id_qualifier, sp)},
+                                  {"id", opt_str(p.id, sp)},
+                                  {"address", std::move(address)},
+                                  {"references", refs(p.references, sp)},
+                                  {"contacts", contacts(p.contacts, sp)}},
+                                 sp));
     }
     return a;
 }
 
-json::array strings(std::vector<std::string> const& v)
+template <class T>
+json::value opt_int(std::optional<T> const& v, sp_t const& sp)
 {
-    json::array a;
-    for (auto const& s : v) a.push_back(json::string(s));
-    return a;
+    return v ? json::value(*v, sp) : json::value(nullptr, sp);
 }
 
 } // namespace
 
-json::value to_json(order const& o)
-{
-    json::array lines;
-    for (auto const& l : o.lines) {
-        json::array ids;
-        for (auto const& p : l.product_ids) ids.push_back(json::object{{"qualifier", p.qualifier}, {"id", p.id}});
-        json::array packs;
-        for (auto const& p : l.packs)
-            packs.push_back(json::object{{"pack", dec(p.pack_count)}, {"size", dec(p.size)}, {"uom", opt_str(p.uom)},
-                                         {"packaging", opt_str(p.packaging)}});
-        json::array sch;
-        for (auto const& s : l.schedules)
-            sch.push_back(json::object{{"quantity", dec(s.quantity)}, {"uom", opt_str(s.uom)},
-                                       {"date_qualifier", opt_str(s.date_qualifier)}, {"date", opt_str(s.date)}});
-        lines.push_back(json::object{
-            {"line_id", l.line_id},
-            {"quantity", dec(l.quantity)},
-            {"uom", opt_str(l.uom)},
-            {"unit_price", dec(l.unit_price)},
-            {"price_basis", opt_str(l.price_basis)},
-            {"product_ids", std::move(ids)},
-            {"description", opt_str(l.description)},
-            {"packs", std::move(packs)},
-            {"charges", charges(l.charges)},
-            {"dates", dates(l.dates)},
-            {"references", refs(l.references)},
-            {"schedules", std::move(sch)},
-            {"parties", parties(l.parties)},
-            {"notes", strings(l.notes)},
-        });
-    }
-    json::array terms;
-    for (auto const& t : o.payment_terms) {
-        terms.push_back(json::object{
-            {"type", opt_str(t.type)},
-            {"basis_date_code", opt_str(t.basis_date_code)},
-            {"discount_percent", dec(t.discount_percent)},
-            {"discount_due_date", opt_str(t.discount_due_date)},
-            {"discount_days", t.discount_days ? json::value(*t.discount_days) : json::value(nullptr)},
-            {"net_due_date", opt_str(t.net_due_date)},
-            {"net_days", t.net_days ? json::value(*t.net_days) : json::value(nullptr)},
-            {"discount_amount", dec(t.discount_amount)},
-            {"description", opt_str(t.description)},
-        });
-    }
-    json::array carriers;
-    for (auto const& c : o.carriers)
-        carriers.push_back(json::object{{"routing_sequence", opt_str(c.routing_sequence)}, {"id_qualifier", opt_str(c.id_qualifier)},
-                                        {"id", opt_str(c.id)}, {"mode", opt_str(c.mode)}, {"routing", opt_str(c.routing)}});
-    json::array notes;
-    for (auto const& n : o.notes)
-        notes.push_back(json::object{{"qualifier", n.qualifier}, {"reference", opt_str(n.reference)}, {"messages", strings(n.messages)}});
-    json::array fob;
-    for (auto const& f : o.fob)
-        fob.push_back(json::object{{"payment_method", f.payment_method}, {"location_qualifier", opt_str(f.location_qualifier)},
-                                   {"location", opt_str(f.location)}});
-    json::array amounts;
-    for (auto const& a : o.amounts) amounts.push_back(json::object{{"qualifier", a.qualifier}, {"amount", dec(a.value)}});
+json::value to_json(order const& o) { return to_json(o, {}); }
 
-    auto const& e = o.envelope;
-    return json::object{
-        {"po_number", o.po_number},
-        {"purpose", o.purpose},
-        {"order_type", o.order_type},
-        {"release_number", opt_str(o.release_number)},
-        {"order_date", opt_str(o.order_date)},
-        {"contract_number", opt_str(o.contract_number)},
-        {"currency", opt_str(o.currency)},
-        {"references", refs(o.references)},
-        {"contacts", contacts(o.contacts)},
-        {"dates", dates(o.dates)},
-        {"parties", parties(o.parties)},
-        {"lines", std::move(lines)},
-        {"charges", charges(o.charges)},
-        {"payment_terms", std::move(terms)},
-        {"carriers", std::move(carriers)},
-        {"fob", std::move(fob)},
-        {"notes", std::move(notes)},
-        {"amounts", std::move(amounts)},
-        {"summary", json::object{
-            {"line_count", o.summary.line_count ? json::value(*o.summary.line_count) : json::value(nullptr)},
-            {"hash_total", dec(o.summary.hash_total)},
-            {"computed_line_count", o.summary.computed_line_count},
-            {"computed_hash_total", o.summary.computed_hash_total.to_string()},
-        }},
-        {"envelope", json::object{
-            {"sender_qualifier", e.sender_qualifier},
-            {"sender_id", e.sender_id},
-            {"receiver_qualifier", e.receiver_qualifier},
-            {"receiver_id", e.receiver_id},
-            {"interchange_control_number", e.interchange_control_number},
-            {"group_control_number", e.group_control_number},
-            {"set_control_number", e.set_control_number},
-            {"application_sender", e.application_sender},
-            {"application_receiver", e.application_receiver},
-            {"version", e.version},
-            {"implementation_reference", opt_str(e.implementation_reference)},
-            {"test", e.test},
-        }},
-    };
+json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const& k)
+{
+    json::array lines(sp);
+    lines.reserve(o.lines.size());
+    for (auto const& l : o.lines) {
+        json::object lo(sp);
+        lo.reserve(14);
+        lo.emplace("line_id", l.line_id);
+        lo.emplace("quantity", dec(l.quantity, sp));
+        lo.emplace("uom", opt_str(l.uom, sp));
+        lo.emplace("unit_price", dec(l.unit_price, sp));
+        lo.emplace("price_basis", opt_str(l.price_basis, sp));
+        json::array ids(sp);
+        ids.reserve(l.product_ids.size());
+        for (auto const& p : l.product_ids) ids.push_back(json::object({{"qualifier", p.qualifier}, {"id", p.id}}, sp));
+        lo.emplace("product_ids", std::move(ids));
+        if (k.description) lo.emplace("description", opt_str(l.description, sp));
+        if (k.packs) {
+            json::array packs(sp);
+            for (auto const& p : l.packs)
+                packs.push_back(json::object({{"pack", dec(p.pack_count, sp)}, {"size", dec(p.size, sp)}, {"uom", opt_str(p.uom, sp)},
+                                              {"packaging", opt_str(p.packaging, sp)}},
+                                             sp));
+            lo.emplace("packs", std::move(packs));
+        }
+        if (k.charges) lo.emplace("charges", charges(l.charges, sp));
+        if (k.dates) lo.emplace("dates", dates(l.dates, sp));
+        if (k.references) lo.emplace("references", refs(l.references, sp));
+        if (k.schedules) {
+            json::array sch(sp);
+            for (auto const& x : l.schedules)
+                sch.push_back(json::object({{"quantity", dec(x.quantity, sp)}, {"uom", opt_str(x.uom, sp)},
+                                            {"date_qualifier", opt_str(x.date_qualifier, sp)}, {"date", opt_str(x.date, sp)}},
+                                           sp));
+            lo.emplace("schedules", std::move(sch));
+        }
+        if (k.parties) lo.emplace("parties", parties(l.parties, sp));
+        if (k.notes) lo.emplace("notes", strings(l.notes, sp));
+        lines.push_back(std::move(lo));
+    }
+
+    json::object out(sp);
+    out.reserve(20);
+    out.emplace("po_number", o.po_number);
+    out.emplace("purpose", o.purpose);
+    out.emplace("order_type", o.order_type);
+    out.emplace("release_number", opt_str(o.release_number, sp));
+    out.emplace("order_date", opt_str(o.order_date, sp));
+    out.emplace("contract_number", opt_str(o.contract_number, sp));
+    out.emplace("currency", opt_str(o.currency, sp));
+    if (k.references) out.emplace("references", refs(o.references, sp));
+    if (k.contacts) out.emplace("contacts", contacts(o.contacts, sp));
+    if (k.dates) out.emplace("dates", dates(o.dates, sp));
+    if (k.parties) out.emplace("parties", parties(o.parties, sp));
+    out.emplace("lines", std::move(lines));
+    if (k.charges) out.emplace("charges", charges(o.charges, sp));
+    if (k.payment_terms) {
+        json::array terms(sp);
+        for (auto const& t : o.payment_terms)
+            terms.push_back(json::object({{"type", opt_str(t.type, sp)},
+                                          {"basis_date_code", opt_str(t.basis_date_code, sp)},
+                                          {"discount_percent", dec(t.discount_percent, sp)},
+                                          {"discount_due_date", opt_str(t.discount_due_date, sp)},
+                                          {"discount_days", opt_int(t.discount_days, sp)},
+                                          {"net_due_date", opt_str(t.net_due_date, sp)},
+                                          {"net_days", opt_int(t.net_days, sp)},
+                                          {"discount_amount", dec(t.discount_amount, sp)},
+                                          {"description", opt_str(t.description, sp)}},
+                                         sp));
+        out.emplace("payment_terms", std::move(terms));
+    }
+    if (k.carriers) {
+        json::array carriers(sp);
+        for (auto const& c : o.carriers)
+            carriers.push_back(json::object({{"routing_sequence", opt_str(c.routing_sequence, sp)},
+                                             {"id_qualifier", opt_str(c.id_qualifier, sp)},
+                                             {"id", opt_str(c.id, sp)},
+                                             {"mode", opt_str(c.mode, sp)},
+                                             {"routing", opt_str(c.routing, sp)}},
+                                            sp));
+        out.emplace("carriers", std::move(carriers));
+    }
+    if (k.fob) {
+        json::array fob(sp);
+        for (auto const& f : o.fob)
+            fob.push_back(json::object({{"payment_method", f.payment_method},
+                                        {"location_qualifier", opt_str(f.location_qualifier, sp)},
+                                        {"location", opt_str(f.location, sp)}},
+                                       sp));
+        out.emplace("fob", std::move(fob));
+    }
+    if (k.notes) {
+        json::array notes(sp);
+        for (auto const& n : o.notes)
+            notes.push_back(json::object(
+                {{"qualifier", n.qualifier}, {"reference", opt_str(n.reference, sp)}, {"messages", strings(n.messages, sp)}}, sp));
+        out.emplace("notes", std::move(notes));
+    }
+    if (k.amounts) {
+        json::array amounts(sp);
+        for (auto const& a : o.amounts) amounts.push_back(json::object({{"qualifier", a.qualifier}, {"amount", dec(a.value, sp)}}, sp));
+        out.emplace("amounts", std::move(amounts));
+    }
+    if (k.summary)
+        out.emplace("summary", json::object({{"line_count", opt_int(o.summary.line_count, sp)},
+                                             {"hash_total", dec(o.summary.hash_total, sp)},
+                                             {"computed_line_count", o.summary.computed_line_count},
+                                             {"computed_hash_total", o.summary.computed_hash_total.to_string()}},
+                                            sp));
+    if (k.envelope) {
+        auto const& e = o.envelope;
+        out.emplace("envelope", json::object({{"sender_qualifier", e.sender_qualifier},
+                                              {"sender_id", e.sender_id},
+                                              {"receiver_qualifier", e.receiver_qualifier},
+                                              {"receiver_id", e.receiver_id},
+                                              {"interchange_control_number", e.interchange_control_number},
+                                              {"group_control_number", e.group_control_number},
+                                              {"set_control_number", e.set_control_number},
+                                              {"application_sender", e.application_sender},
+                                              {"application_receiver", e.application_receiver},
+                                              {"version", e.version},
+                                              {"implementation_reference", opt_str(e.implementation_reference, sp)},
+                                              {"test", e.test}},
+                                             sp));
+    }
+    return json::value(std::move(out), sp);
+}
+
+json::value to_json(party const& p, json::storage_ptr sp)
+{
+    json::array one = parties({p}, sp);
+    return json::value(std::move(one[0]), sp);
+}
+
+order_json_parts order_json_parts::only(std::function<bool(std::string_view)> const& uses)
+{
+    order_json_parts k;
+    k.references = uses("references");
+    k.contacts = uses("contacts");
+    k.dates = uses("dates");
+    k.parties = uses("parties");
+    k.charges = uses("charges");
+    k.payment_terms = uses("payment_terms");
+    k.carriers = uses("carriers");
+    k.fob = uses("fob");
+    k.notes = uses("notes");
+    k.amounts = uses("amounts");
+    k.summary = uses("summary");
+    k.envelope = uses("envelope");
+    k.packs = uses("packs");
+    k.schedules = uses("schedules");
+    k.description = uses("description");
+    return k;
 }
 
 json::value to_json(x12::interchange_summary const& ic)
@@ -203,7 +273,7 @@ json::value to_json(x12::interchange_summary const& ic)
             sets.push_back(json::object{
                 {"id", s.id},
                 {"control_number", s.control_number},
-                {"implementation_reference", opt_str(s.implementation_reference)},
+                {"implementation_reference", opt_str(s.implementation_reference, {})},
                 {"segment_count", s.segment_count},
                 {"declared_segment_count", s.declared_count ? json::value(*s.declared_count) : json::value(nullptr)},
                 {"has_trailer", s.has_trailer},

@@ -327,6 +327,10 @@ bool map_850(x12::transaction_set const& ts, order& out, std::vector<x12::diagno
 {
     std::size_t const before = diags.size();
     out = order{};
+    // Lines are large: placed once, not moved on every growth.
+    std::size_t po1 = 0;
+    for (auto const& s : ts.segments) po1 += s.tag() == "PO1" ? 1 : 0;
+    out.lines.reserve(po1);
     mapper(ts, out, diags).run();
     return diags.size() == before;
 }

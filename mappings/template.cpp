@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <variant>
 
@@ -70,7 +71,52 @@ struct compiled_template::node {
 struct compiled_template::impl {
     std::vector<node> nodes;
     std::map<std::string, std::map<std::string, std::string>> tables;
+    std::set<std::string, std::less<>> names; // every name a path or a filter argument mentions
 };
+
+namespace {
+
+// The names the template can look up: each part of each path, and each
+// filter argument (sum:quantity, spread:qualifier,id) split at commas.
+struct name_collector {
+    std::set<std::string, std::less<>>& out;
+
+    void path(std::vector<std::string> const& p) { out.insert(p.begin(), p.end()); }
+    void cond(condition const& c) { path(c.path); }
+    void pieces(std::vector<piece> const& ps)
+    {
+        for (auto const& pc : ps) {
+            if (auto const* ph = std::get_if<placeholder>(&pc)) {
+                path(ph->path);
+                for (auto const& f : ph->filters)
+                    for (std::size_t b = 0; b <= f.arg.size();) {
+                        std::size_t e = f.arg.find(',', b);
+                        if (e == std::string::npos) e = f.arg.size();
+                        if (e > b) out.insert(f.arg.substr(b, e - b));
+                        b = e + 1;
+                    }
+            } else if (auto const* ii = std::get_if<std::shared_ptr<inline_if>>(&pc)) {
+                cond((*ii)->cond);
+                pieces((*ii)->then_pieces);
+                pieces((*ii)->else_pieces);
+            }
+        }
+    }
+    void nodes(std::vector<compiled_template::node> const& ns)
+    {
+        for (auto const& n : ns) {
+            for (auto const& el : n.elements)
+                for (auto const& rep : el)
+                    for (auto const& comp : rep) pieces(comp);
+            path(n.path);
+            cond(n.cond);
+            nodes(n.body);
+            nodes(n.else_body);
+        }
+    }
+};
+
+} // namespace
 
 namespace {
 
@@ -686,6 +732,7 @@ std::shared_ptr<compiled_template const> compiled_template::compile(std::string_
     auto im = std::make_shared<impl>();
     compiler c(t->file_, err);
     if (!c.run(text, *im, t->set_id_)) return nullptr;
+    name_collector{im->names}.nodes(im->nodes);
     t->impl_ = std::move(im);
     return t;
 }
@@ -700,6 +747,8 @@ std::shared_ptr<compiled_template const> compiled_template::load(std::filesystem
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return compile(text, file.string(), err);
 }
+
+bool compiled_template::uses(std::string_view name) const { return impl_->names.find(name) != impl_->names.end(); }
 
 bool compiled_template::render(json::value const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
                                template_error& err) const

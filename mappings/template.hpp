@@ -86,6 +86,10 @@ public:
     bool render(boost::json::value const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
                 template_error& err) const;
 
+    // Does any path or filter argument of the template name `name`? The data
+    // for a large batch need not carry what the template never looks up.
+    bool uses(std::string_view name) const;
+
     std::string const& file() const noexcept { return file_; }
     std::string const& set_id() const noexcept { return set_id_; } // from an optional {set 855} header
 

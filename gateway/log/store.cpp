@@ -1,5 +1,6 @@
 #include "gateway/log/store.hpp"
 
+#include <algorithm>
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -364,23 +365,36 @@ bool store::archive_deferred(std::string_view bytes, std::string& sha, std::stri
     }
     fs::path target = archive_path(sha);
     if (archived_intact(target, bytes, sha)) return true;
-    files_pending_ = true;
-    return write_archive_file(target, bytes, false, err);
+    if (!write_archive_file(target, bytes, false, err)) return false;
+    pending_files_.push_back(std::move(target));
+    return true;
 }
 
 bool store::sync_archive(std::string& err)
 {
-    if (!files_pending_) return true; // everything since the last sync is inline, durable with the commit
-    int fd = ::open((dir_ / "archive").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        err = "cannot open the archive: " + std::string(std::strerror(errno));
-        return false;
+    // Each file written since the last sync, then the folders that name them.
+    // (Not syncfs(): that flushes every writer's dirty pages on the file
+    // system, which on a busy machine costs far more than our few files.)
+    std::vector<fs::path> dirs;
+    for (auto const& f : pending_files_) {
+        int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            err = "cannot flush " + f.string() + " to disk: " + std::strerror(errno);
+            if (fd >= 0) ::close(fd);
+            return false;
+        }
+        ::close(fd);
+        // Its folder, and the archive's own (the shard folder may be new).
+        for (auto const& d : {f.parent_path(), f.parent_path().parent_path()})
+            if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
     }
-    bool ok = ::syncfs(fd) == 0;
-    if (!ok) err = "cannot flush the archive to disk: " + std::string(std::strerror(errno));
-    ::close(fd);
-    if (ok) files_pending_ = false;
-    return ok;
+    for (auto const& d : dirs)
+        if (!fsync_path(d, true)) {
+            err = "cannot flush " + d.string() + " to disk: " + std::strerror(errno);
+            return false;
+        }
+    pending_files_.clear();
+    return true;
 }
 
 std::optional<std::string> store::archived(std::string_view sha) const
@@ -430,6 +444,20 @@ std::optional<std::uint64_t> store::next_control_number(std::string_view partner
     auto v = static_cast<std::uint64_t>(st.integer(0));
     st.run();
     return v;
+}
+
+std::optional<std::uint64_t> store::next_control_numbers(std::string_view partner, std::string_view kind, std::uint64_t count)
+{
+    constexpr std::int64_t m = 999999999;
+    if (count == 0 || count > static_cast<std::uint64_t>(m)) return std::nullopt;
+    auto& st = cached("INSERT INTO control_numbers(partner, kind, last) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT(partner, kind) DO UPDATE SET last = (last + ?3 - 1) % 999999999 + 1 RETURNING last");
+    st.bind(1, partner).bind(2, kind).bind(3, static_cast<std::int64_t>(count));
+    if (!st.step()) return std::nullopt;
+    std::int64_t const last = st.integer(0);
+    st.run();
+    // last - count + 1, in 1..999999999
+    return static_cast<std::uint64_t>(((last - static_cast<std::int64_t>(count)) % m + m) % m + 1);
 }
 
 sql::statement& store::cached(std::string_view sql)

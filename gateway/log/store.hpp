@@ -28,7 +28,7 @@
 
 namespace edigw::log {
 
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 // $EDIGW_DATA, else ./var.
 std::filesystem::path default_data_dir();
@@ -76,6 +76,8 @@ public:
     // taken in the caller's transaction (or its own), never reused, wrapping
     // from 999999999 to 1. Empty on a database error.
     std::optional<std::uint64_t> next_control_number(std::string_view partner, std::string_view kind);
+    // `count` consecutive numbers (wrapping the same way) in one statement: the first.
+    std::optional<std::uint64_t> next_control_numbers(std::string_view partner, std::string_view kind, std::uint64_t count);
 
     // Appends to the audit trail (which refuses updates and deletes).
     [[nodiscard]] bool audit(std::string_view actor, std::string_view entity, std::int64_t entity_id, std::string_view action,
@@ -91,7 +93,7 @@ private:
     sql::connection db_;
     std::unordered_map<std::string, std::unique_ptr<sql::statement>> cache_;
     std::filesystem::path dir_;
-    bool files_pending_ = false; // archive_deferred() wrote a file not yet synced
+    std::vector<std::filesystem::path> pending_files_; // archive_deferred() wrote them, not yet synced
     int version_ = 0;
 };
 

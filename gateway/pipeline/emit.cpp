@@ -1,4 +1,5 @@
 #include "gateway/pipeline/emit.hpp"
+#include "gateway/pipeline/parallel.hpp"
 
 #include "gateway/pipeline/inbound.hpp"
 #include "gateway/pipeline/receive.hpp"
@@ -9,6 +10,7 @@
 #include "x12/validator.hpp"
 #include "x12/writer.hpp"
 
+#include <chrono>
 #include <boost/json.hpp>
 
 #include <cstdlib>
@@ -84,42 +86,53 @@ bool join_element(std::string const& el, x12::delimiters const& d, std::string& 
 
 } // namespace
 
-json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
+json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts, json::storage_ptr sp,
+                     mappings::order_json_parts const& parts)
 {
     // The order's own JSON, each line given its acks in place (no copies:
     // building the data is part of every 855's cost).
-    json::value po = mappings::to_json(o);
-    auto& obj = po.as_object();
+    json::value po = mappings::to_json(o, sp, parts);
+    auto& lines = po.as_object().at("lines").as_array();
     std::size_t next = 0;
-    for (auto& l : obj.at("lines").as_array()) {
-        auto& line = l.as_object();
-        json::array acks;
-        std::string_view id = line.at("line_id").as_string();
+    for (std::size_t i = 0; i < lines.size() && i < o.lines.size(); ++i) {
+        json::array acks(sp);
+        std::string const& id = o.lines[i].line_id;
         // Decisions are in line order; look from where the last one matched.
         for (std::size_t k = 0; k < d.lines.size(); ++k) {
             auto const& ld = d.lines[(next + k) % d.lines.size()];
             if (ld.line_id != id) continue;
             for (auto const& a : ld.acks) {
-                json::object ao{{"status", a.status}, {"quantity", a.quantity.to_string()}, {"uom", a.uom}, {"date", a.date}};
+                json::object ao({{"status", a.status}, {"quantity", a.quantity.to_string()}, {"uom", a.uom}, {"date", a.date}}, sp);
                 if (a.price) ao["price"] = a.price->to_string();
                 acks.push_back(std::move(ao));
             }
             next = (next + k + 1) % d.lines.size();
             break;
         }
-        line["acks"] = std::move(acks);
+        lines[i].as_object()["acks"] = std::move(acks);
     }
-    json::value ship_to = nullptr;
-    for (auto const& p : obj.at("parties").as_array())
-        if (p.as_object().at("role") == "ST") {
-            ship_to = p;
+    json::value ship_to(nullptr, sp);
+    for (auto const& p : o.parties)
+        if (p.role == "ST") {
+            ship_to = mappings::to_json(p, sp);
             break;
         }
-    return json::object{{"po", std::move(po)},
-                        {"bak02", d.bak02},
-                        {"ship_to", std::move(ship_to)},
-                        {"seller_order_number", opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number},
-                        {"today", opts.today.empty() ? today_iso_local() : opts.today}};
+    return json::value(json::object({{"po", std::move(po)},
+                                     {"bak02", d.bak02},
+                                     {"ship_to", std::move(ship_to)},
+                                     {"seller_order_number",
+                                      opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number},
+                                     {"today", opts.today.empty() ? today_iso_local() : opts.today}},
+                                    sp),
+                       sp);
+}
+
+mappings::order_json_parts parts_855(partners::profile const& p)
+{
+    mappings::template_error terr;
+    auto tpl = compiled(find_template(p, "855"), terr);
+    if (!tpl) return {}; // emit_batch reports the template's fault
+    return mappings::order_json_parts::only([&](std::string_view name) { return tpl->uses(name); });
 }
 
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
@@ -147,15 +160,26 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         return r;
     }
     auto const* dict = x12::dictionary::standard(p.outbound_version);
+    // Rendered on a few threads for a large batch (a compiled template may
+    // render on several at once), then kept in the data's order.
+    std::vector<std::vector<mappings::rendered_segment>> all(datas.size());
+    std::vector<std::string> why(datas.size());
+    parallel_ranges ranges(datas.size());
+    ranges.run([&](std::size_t b, std::size_t e, std::size_t) {
+        mappings::template_error te;
+        for (std::size_t i = b; i < e; ++i)
+            if (!tpl->render(*datas[i], dict, all[i], te)) why[i] = te.what();
+    });
     std::vector<std::vector<mappings::rendered_segment>> sets;
     std::vector<std::size_t> index; // sets[k] renders datas[index[k]]
+    sets.reserve(datas.size());
+    index.reserve(datas.size());
     for (std::size_t i = 0; i < datas.size(); ++i) {
-        std::vector<mappings::rendered_segment> segs;
-        if (!tpl->render(*datas[i], dict, segs, terr)) {
-            r.refused.emplace_back(i, terr.what());
+        if (!why[i].empty()) {
+            r.refused.emplace_back(i, std::move(why[i]));
             continue;
         }
-        sets.push_back(std::move(segs));
+        sets.push_back(std::move(all[i]));
         index.push_back(i);
     }
     std::string const date8 = opts.date.empty() ? now_field("%Y%m%d") : opts.date;
@@ -203,16 +227,42 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         return true;
     };
 
-    // The release rule: parse and validate before anything is numbered or
+    // The control numbers first, from the log in the same transaction as the
+    // record (or 1 when there is no log): the interchange is then written
+    // once, and what is validated is byte for byte what is sent. Should a
+    // set be refused, its ST02 is simply not used (X12 allows gaps); a
+    // refused batch in our own transaction takes nothing (it rolls back).
+    if (sets.empty()) {
+        r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
+        return r;
+    }
+    std::optional<log::sql::transaction> tx;
+    std::uint64_t isa = 1, gs = 1, stn = 1;
+    if (opts.st) {
+        auto& st = *opts.st;
+        if (!opts.in_transaction) tx.emplace(st.db());
+        auto i = st.next_control_number(p.id, "isa");
+        auto g = st.next_control_number(p.id, "gs");
+        auto n = st.next_control_numbers(p.id, "st", sets.size());
+        if ((tx && !tx->began()) || !i || !g || !n) {
+            r.error = "the log cannot issue control numbers: " + st.db().last_error();
+            return r;
+        }
+        isa = *i, gs = *g, stn = *n;
+    }
+
+    // The release rule: parse and validate before anything is recorded or
     // sent; a set that fails is left out and reported, with the template line.
-    for (int pass = 0; pass < 2; ++pass) {
-        std::string draft;
-        if (!write(1, 1, 1, draft)) return r;
-        auto doc = x12::document::parse(draft);
+    std::optional<x12::document> doc;
+    for (int pass = 0; pass < 2 && !sets.empty(); ++pass) {
+        r.interchange.clear();
+        if (!write(isa, gs, stn, r.interchange)) return r;
+        doc.emplace(x12::document::parse(r.interchange));
         std::vector<std::size_t> failed;
-        for (auto const& d : doc.diagnostics())
+        for (auto const& d : doc->diagnostics())
             if (d.severity != x12::severity::warning) {
                 r.error = "the " + document + " interchange for " + p.id + " is not valid X12: " + x12::format(d, "generated");
+                r.interchange.clear();
                 return r;
             }
         if (dict) {
@@ -221,13 +271,13 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
             for (auto const& t : p.tightenings)
                 if (t.set_id == document) guide.push_back(t);
             x12::validator v(*dict, std::move(guide));
-            auto refs = doc.sets();
+            auto refs = doc->sets();
             for (std::size_t k = 0; k < refs.size() && k < sets.size(); ++k) {
                 std::vector<x12::diagnostic> diags;
-                v.validate(doc.transaction(refs[k]), diags);
+                v.validate(doc->transaction(refs[k]), diags);
                 for (auto& d : diags) {
                     if (d.severity == x12::severity::warning) continue;
-                    doc.locate(d.where);
+                    doc->locate(d.where);
                     std::string where;
                     if (d.where.set_position >= 2 && d.where.set_position - 2 < sets[k].size())
                         where = " (made by " + tpl->file() + ":" + std::to_string(sets[k][d.where.set_position - 2].template_line) + ")";
@@ -245,37 +295,25 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
             sets.erase(sets.begin() + static_cast<std::ptrdiff_t>(*it));
             index.erase(index.begin() + static_cast<std::ptrdiff_t>(*it));
         }
+        doc.reset();
     }
-    if (sets.empty()) {
+    if (sets.empty() || !doc) {
         r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
+        r.interchange.clear();
         return r;
     }
     r.released = index;
-
-    // Released: the control numbers come from the log now, with the record.
+    r.isa13 = isa;
+    r.gs06 = gs;
     if (!opts.st) {
-        r.isa13 = r.gs06 = 1;
-        if (!write(1, 1, 1, r.interchange)) return r;
         r.ok = true;
         return r;
     }
+
+    // Released: recorded with the numbers it carries, from the parse just made.
     auto& st = *opts.st;
-    std::optional<log::sql::transaction> tx;
-    if (!opts.in_transaction) tx.emplace(st.db());
-    auto isa = st.next_control_number(p.id, "isa");
-    auto gs = st.next_control_number(p.id, "gs");
-    std::optional<std::uint64_t> stn;
-    for (std::size_t k = 0; k < sets.size(); ++k) {
-        auto n = st.next_control_number(p.id, "st");
-        if (!stn) stn = n;
-    }
-    if ((tx && !tx->began()) || !isa || !gs || !stn) {
-        r.error = "the log cannot issue control numbers: " + st.db().last_error();
-        return r;
-    }
-    if (!write(*isa, *gs, *stn, r.interchange)) return r;
     std::string err;
-    r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err);
+    r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err, &*doc);
     // On our own transaction the archive is synced before the commit; in the
     // caller's, the caller does it once for all it archived.
     if (r.transmission_id && tx && !st.sync_archive(err)) r.transmission_id = 0;
@@ -284,8 +322,6 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         r.interchange.clear();
         return r;
     }
-    r.isa13 = *isa;
-    r.gs06 = *gs;
     r.ok = true;
     return r;
 }

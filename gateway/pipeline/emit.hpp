@@ -13,6 +13,7 @@
 #pragma once
 
 #include "gateway/log/store.hpp"
+#include "mappings/json.hpp"
 #include "mappings/order.hpp"
 #include "mappings/template.hpp"
 #include "partners/profile.hpp"
@@ -49,7 +50,12 @@ struct emit_result {
 };
 
 // The data a 855 template sees.
-boost::json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts);
+// `sp`: where the data is built (a batch builds all its orders into one
+// monotonic arena and drops it at once).
+boost::json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts,
+                            boost::json::storage_ptr sp = {}, mappings::order_json_parts const& parts = {});
+// The parts of an order the partner's 855 template looks up (for data_855 in a batch).
+mappings::order_json_parts parts_855(partners::profile const& p);
 
 emit_result emit_855(partners::profile const& p, mappings::order const& o, partners::order_decision const& d,
                      emit_options const& opts);

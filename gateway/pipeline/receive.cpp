@@ -1,10 +1,13 @@
 #include "gateway/pipeline/receive.hpp"
 
 #include "gateway/pipeline/emit.hpp"
+#include "gateway/pipeline/parallel.hpp"
 #include "x12/document.hpp"
 
 #include <boost/json/value.hpp>
 #include "x12/isa.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <map>
+#include <optional>
 #include <tuple>
 #include <unistd.h>
 
@@ -182,10 +186,13 @@ public:
 
     // Records an interchange we send (an ack or a document), with its groups
     // and sets; `expect_ack` for documents the partner must acknowledge.
+    // `parsed`: these bytes parsed already (by the release rule), else parsed here.
     bool outbound_interchanges(std::int64_t tx, std::string_view partner, std::string const& bytes, bool expect_ack,
-                               std::int64_t window_minutes)
+                               std::int64_t window_minutes, x12::document const* parsed = nullptr)
     {
-        auto doc = x12::document::parse(bytes);
+        std::optional<x12::document> own;
+        if (!parsed) own.emplace(x12::document::parse(bytes));
+        auto const& doc = parsed ? *parsed : *own;
         std::size_t set_index = 0;
         auto sets = doc.sets();
         for (std::size_t i = 0; i < doc.interchanges().size(); ++i) {
@@ -364,9 +371,14 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         statement q(db, "SELECT 1 FROM sets s JOIN groups g ON s.group_id = g.id WHERE s.partner = ? AND s.direction = 'in' "
                         "AND g.control_number = ? AND s.control_number = ? AND s.fingerprint = ? "
                         "AND s.status IN ('accepted', 'changed', 'cancelled', 'ignored') LIMIT 1");
+        // Only a group whose control number the partner used before can hold one.
+        statement seen_group(db, "SELECT 1 FROM groups WHERE partner = ? AND direction = 'in' AND control_number = ? LIMIT 1");
         for (std::size_t i = 0; i < an.interchanges.size(); ++i)
             for (std::size_t g = 0; g < an.interchanges[i].groups.size(); ++g) {
                 auto const& grp = an.interchanges[i].groups[g];
+                seen_group.reset();
+                seen_group.bind(1, partner->id).bind(2, grp.summary.control_number);
+                if (!seen_group.step()) continue;
                 for (std::size_t s = 0; s < grp.sets.size(); ++s) {
                     q.reset();
                     q.bind(1, partner->id).bind(2, grp.summary.control_number).bind(3, grp.sets[s].control_number);
@@ -513,7 +525,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         u.bind(5, partner->id).bind(6, a.group_control_number).bind(7, a.functional_id);
         std::int64_t gid = 0;
         if (u.step()) gid = u.integer(0);
-        u.run();
+        (void)u.run(); // to its end (RETURNING leaves the statement open)
         if (gid) {
             ++r.acks_matched;
             rec.audit("group", gid, "acknowledged", "pending", a.status, a.kind + " in transmission " + std::to_string(tx_id));
@@ -539,7 +551,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         u.bind(1, t.status).bind(2, t.note_code).bind(3, log::now_iso()).bind(4, partner->id).bind(5, t.control_number);
         std::int64_t icid = 0;
         if (u.step()) icid = u.integer(0);
-        u.run();
+        (void)u.run(); // to its end (RETURNING leaves the statement open)
         if (icid) ++r.acks_matched;
         statement ins(db, "INSERT INTO acks_received(transmission_id, partner, kind, for_control_number, status, codes, "
                           "matched_interchange_id, received_at) VALUES (?,?,'TA1',?,?,?,?,?)");
@@ -596,11 +608,23 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             eo.time = opts.ack_time;
             if (opts.ack_date.size() == 8)
                 eo.today = opts.ack_date.substr(0, 4) + "-" + opts.ack_date.substr(4, 2) + "-" + opts.ack_date.substr(6, 2);
-            std::vector<boost::json::value> datas;
-            datas.reserve(list.size());
-            for (auto const* o : list) datas.push_back(data_855(o->order, *o->decision, eo));
+            // The batch's data in arenas released at once (allocating and
+            // freeing ten thousand small JSON trees node by node cost more than
+            // rendering them), built on a few threads for a large batch, each
+            // in its own arena, and holding only what the template looks up.
+            // Values are moved into place: one assigned to would be copied
+            // into the target's own storage.
+            parallel_ranges ranges(list.size());
+            std::vector<boost::json::monotonic_resource> arenas(ranges.parts());
+            std::vector<std::optional<boost::json::value>> datas(list.size());
+            auto const parts = parts_855(*p);
+            ranges.run([&](std::size_t b, std::size_t e, std::size_t part) {
+                boost::json::storage_ptr sp(&arenas[part]);
+                for (std::size_t i = b; i < e; ++i) datas[i].emplace(data_855(list[i]->order, *list[i]->decision, eo, sp, parts));
+            });
             std::vector<boost::json::value const*> ptrs;
-            for (auto const& d : datas) ptrs.push_back(&d);
+            ptrs.reserve(datas.size());
+            for (auto const& d : datas) ptrs.push_back(&*d);
             auto e = emit_batch(*p, "855", "PR", ptrs, eo);
             // An order whose 855 the release rule refuses stands; its 855 is
             // not sent, and the log says why.
@@ -662,14 +686,15 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 }
 
 std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
-                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err)
+                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err,
+                                x12::document const* parsed)
 {
     std::string sha;
     // Deferred: the caller syncs the archive before it commits.
     if (!st.archive_deferred(bytes, sha, err)) return 0;
     recorder rec(st, actor);
     std::int64_t id = rec.transmission(p.id, "out", transport, {}, bytes.size(), sha, "ready", document, reply_to, 0, {});
-    if (!id || !rec.outbound_interchanges(id, p.id, bytes, true, p.ack_window_minutes)
+    if (!id || !rec.outbound_interchanges(id, p.id, bytes, true, p.ack_window_minutes, parsed)
         || !rec.audit("transmission", id, "created", {}, "ready", document)) {
         err = st.db().last_error();
         return 0;

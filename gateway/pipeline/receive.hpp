@@ -15,6 +15,8 @@
 // and nothing acknowledged; running the file again finishes the job.
 #pragma once
 
+#include "x12/document.hpp"
+
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/inbound.hpp"
 
@@ -74,7 +76,8 @@ std::int64_t record_outbound(log::store& st, partners::profile const& p, std::st
 
 // The same inside the caller's transaction (with the inbound transmission it answers, or 0).
 std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
-                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err);
+                                std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err,
+                                x12::document const* parsed = nullptr);
 
 // Records something received that a transport refused before it could be read
 // as X12 (an AS2 message that failed to decrypt or verify, say): archived as

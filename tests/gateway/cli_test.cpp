@@ -391,7 +391,7 @@ TEST_CASE("edigw emit 855, 856 and 810: X12 on stdout, recorded in the log", "[c
     fs::remove_all(data);
 }
 
-TEST_CASE("edigw replay: every sample's answers match its goldens; an edited golden fails with a diff", "[cli][replay]")
+TEST_CASE("edigw replay: every sample's answers match its goldens, and an edited golden fails with a diff", "[cli][replay]")
 {
     std::string samples = EDIGW_SAMPLES_DIR;
     std::string list;

@@ -349,7 +349,7 @@ TEST_CASE("a bad shipment or invoice is refused with the JSON path of what is wr
     CHECK(r.error.rfind("invoice.lines[1].unit_price: ", 0) == 0);
 }
 
-TEST_CASE("the 810 for the worked example is §6.8; TDS arithmetic is exact", "[emit][golden]")
+TEST_CASE("the 810 for the worked example is §6.8, and TDS arithmetic is exact", "[emit][golden]")
 {
     auto r = pipeline::emit_810(partner("buyerco"), sample_json("invoice-buyerco-INV-3001.json"), fixed());
     INFO(r.error);
@@ -372,7 +372,7 @@ TEST_CASE("the 810 for the worked example is §6.8; TDS arithmetic is exact", "[
     CHECK(t.at("discounted_due") == "140.26");
 }
 
-TEST_CASE("an 810 derived from the order and its shipment; 004010 too", "[emit]")
+TEST_CASE("an 810 derived from the order and its shipment, and 004010 too", "[emit]")
 {
     auto an = analyse(test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"), nullptr);
     auto const& o = first_order(an);

@@ -93,7 +93,7 @@ std::string order(std::string const& isa13, std::string const& gs06, std::string
 
 } // namespace
 
-TEST_CASE("a new store has the latest schema, WAL and foreign keys; reopening is idempotent", "[log]")
+TEST_CASE("a new store has the latest schema, WAL and foreign keys, and reopening is idempotent", "[log]")
 {
     temp_dir d;
     {
@@ -108,7 +108,7 @@ TEST_CASE("a new store has the latest schema, WAL and foreign keys; reopening is
     CHECK(again->version() == log::schema_version);
 }
 
-TEST_CASE("an older database is migrated, keeping its data; a newer one is refused", "[log]")
+TEST_CASE("an older database is migrated, keeping its data, and a newer one is refused", "[log]")
 {
     temp_dir d;
     {
@@ -140,7 +140,7 @@ TEST_CASE("an older database is migrated, keeping its data; a newer one is refus
     CHECK(err.find("newer than this edigw") != std::string::npos);
 }
 
-TEST_CASE("the archive is content-addressed, durable and idempotent; SHA-256 is right", "[log]")
+TEST_CASE("the archive is content-addressed, durable and idempotent, and SHA-256 is right", "[log]")
 {
     temp_dir d;
     auto st = open(d.path);
@@ -312,9 +312,17 @@ TEST_CASE("control numbers are unique under concurrent issuers, across processes
     REQUIRE(st->db().exec("UPDATE control_numbers SET last = 999999999 WHERE partner = 'acme' AND kind = 'isa'"));
     CHECK(*st->next_control_number("acme", "isa") == 1); // ISA13 wraps to 1
     CHECK(*st->next_control_number("buyerco", "isa") == 1); // per partner
+
+    // A block of ST02s for a batch: consecutive, the same wrap, one statement.
+    CHECK(*st->next_control_numbers("acme", "st", 5) == 1); // 1..5
+    CHECK(*st->next_control_number("acme", "st") == 6);
+    REQUIRE(st->db().exec("UPDATE control_numbers SET last = 999999997 WHERE partner = 'acme' AND kind = 'st'"));
+    CHECK(*st->next_control_numbers("acme", "st", 4) == 999999998); // 999999998, 999999999, 1, 2
+    CHECK(*st->next_control_number("acme", "st") == 3);
+    CHECK(!st->next_control_numbers("acme", "st", 0));
 }
 
-TEST_CASE("partners' 997s are matched to what we sent; unanswered groups become overdue", "[log]")
+TEST_CASE("partners' 997s are matched to what we sent, and unanswered groups become overdue", "[log]")
 {
     temp_dir d;
     auto st = open(d.path);
@@ -490,4 +498,67 @@ TEST_CASE("with_855: each processed order's 855 is made in the receiving transac
     CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE document = '855'") == 1);
     // The KPI sees the order-to-855 cycle.
     CHECK(log::compute_kpis(*st, "", "").orders_with_855 == 1);
+}
+
+TEST_CASE("with_855 in a batch: the data carries what a partner's template reads, and a large file is numbered in one block", "[log][emit]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    // A template reading parts the default 855 does not: order dates, the
+    // envelope, line descriptions and references. The batch builds only what
+    // templates mention, so these must still be there.
+    std::ofstream(d.path / "855.x12t") << "BAK*00*{bak02}*{po.po_number}*{po.order_date|date8}\n"
+                                          "REF*ZZ*{po.envelope.sender_id}\n"
+                                          "{for x in po.dates}\n"
+                                          "DTM*{x.qualifier}*{x.date|date8}\n"
+                                          "{end}\n"
+                                          "{for line in po.lines}\n"
+                                          "PO1*{line.line_id}*{line.quantity|r}*{line.uom}\n"
+                                          "PID*F****{line.description|default:NONE}\n"
+                                          "{end}\n"
+                                          "CTT*{po.lines|count}\n";
+    auto all = profiles();
+    for (auto& p : all)
+        if (p.id == "buyerco") p.templates["855"] = d.path / "855.x12t";
+    pipeline::receive_options o;
+    o.received_date = "2024-03-15";
+    o.with_855 = true;
+    auto r = pipeline::receive_bytes(*st, sample("850-005010-original.x12"), "po.x12", nullptr, all, o);
+    REQUIRE(r.ok);
+    INFO(one_text(*st, "SELECT group_concat(message, ' | ') FROM findings WHERE code = '855-not-released'"));
+    REQUIRE(r.documents.size() == 1);
+    auto const& x = r.documents[0].bytes;
+    INFO(x);
+    CHECK(x.find("DTM*002*20240322~") != std::string::npos);
+    CHECK(x.find("DTM*038*20240319~") != std::string::npos);
+    CHECK(x.find("REF*ZZ*BUYERID~") != std::string::npos);
+    CHECK(x.find("PID*F****WIDGET SMALL BLUE~") != std::string::npos);
+
+    // A thousand orders in one file: one 855 interchange, its ST02s one consecutive block.
+    std::string big = "ISA*00*          *00*          *ZZ*BUYERID        *ZZ*SELLERID       *240315*0930*^*00501*000000900*0*P*:~"
+                      "GS*PO*BUYERID*SELLERID*20240315*0930*900*X*005010~";
+    for (int i = 1; i <= 1000; ++i) {
+        char cn[8];
+        std::snprintf(cn, sizeof cn, "%04d", i);
+        big += std::string("ST*850*") + cn + "~BEG*00*SA*PO-B" + std::to_string(i) + "**20240315~DTM*002*20240322~N1*ST*BUYERCO DC 17*92*0017~"
+               "PO1*1*2*EA*4.25*PE*VP*WID-100~CTT*1*2~SE*7*" + cn + "~";
+    }
+    big += "GE*1000*900~IEA*1*000000900~";
+    auto b = pipeline::receive_bytes(*st, big, "big.x12", nullptr, profiles(), o);
+    REQUIRE(b.ok);
+    CHECK(b.status == "processed");
+    REQUIRE(b.documents.size() == 1);
+    auto doc = x12::document::parse(b.documents[0].bytes);
+    REQUIRE(doc.sets().size() == 1000);
+    std::uint64_t first = 0, prev = 0;
+    bool consecutive = true;
+    for (auto const& ref : doc.sets()) {
+        auto n = std::stoull(std::string(doc.transaction(ref).control_number));
+        if (!first) first = n;
+        else if (n != prev + 1) consecutive = false;
+        prev = n;
+    }
+    CHECK(consecutive);
+    CHECK(count(*st, "SELECT count(*) FROM sets WHERE direction = 'out' AND type = '855'") == 1001);
+    CHECK(count(*st, "SELECT last FROM control_numbers WHERE partner = 'buyerco' AND kind = 'st'") == static_cast<std::int64_t>(prev));
 }

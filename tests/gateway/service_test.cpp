@@ -139,7 +139,7 @@ std::string order(int n)
 
 } // namespace
 
-TEST_CASE("serve: a drop folder, answered once; a resend answered again; the admin endpoint", "[service]")
+TEST_CASE("serve: a drop folder, answered once, and a resend answered again, and the admin endpoint", "[service]")
 {
     site s;
     pid_t pid = s.start();
@@ -196,7 +196,7 @@ TEST_CASE("serve: killed at every step of taking a file, each file is processed 
     CHECK(s.sql("SELECT count(*) FROM sets WHERE direction = 'in'") == n);
 }
 
-TEST_CASE("serve: SIGKILL at random moments while files arrive; nothing lost, nothing twice", "[service][crash]")
+TEST_CASE("serve: SIGKILL at random moments while files arrive, and nothing lost, nothing twice", "[service][crash]")
 {
     site s;
     std::mt19937 rng(20261127);

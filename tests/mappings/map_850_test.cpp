@@ -194,7 +194,7 @@ TEST_CASE("ISO dates and times", "[mappings][850]")
 
 #include <boost/json.hpp>
 
-TEST_CASE("a canonical order reads back from its JSON; a bad one is refused with its JSON path", "[mapping][json]")
+TEST_CASE("a canonical order reads back from its JSON, and a bad one is refused with its JSON path", "[mapping][json]")
 {
     auto doc = edigw::x12::document::parse(edigw::test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"));
     REQUIRE(doc.sets().size() == 1);

@@ -110,7 +110,7 @@ TEST_CASE("the 999 for the worked example §6.2 is §6.4 (with the same sequence
     CHECK(normalise(out.functional) == expect);
 }
 
-TEST_CASE("the TA1 for the worked example is §6.5; a mismatch gives R 001", "[ack][golden]")
+TEST_CASE("the TA1 for the worked example is §6.5, and a mismatch gives R 001", "[ack][golden]")
 {
     auto in = receive(golden("6.2-inbound.x12"));
     x12::ack_options o;
@@ -206,7 +206,7 @@ TEST_CASE("accepted sets get no AK2 loop when the profile says so", "[ack]")
     CHECK(has(l, "AK9*P*2*2*1"));
 }
 
-TEST_CASE("group-level errors reject the group with AK905 codes; AK902 is GE01 as received", "[ack]")
+TEST_CASE("group-level errors reject the group with AK905 codes, and AK902 is GE01 as received", "[ack]")
 {
     auto g = po_group("005010");
     g.back() = "GE*3*8"; // wrong count and wrong control number
@@ -226,7 +226,7 @@ TEST_CASE("set envelope errors give AK5 R with AK502 codes", "[ack]")
     CHECK(has(l, "AK9*P*2*2*1"));
 }
 
-TEST_CASE("FA groups are read, never acknowledged; inbound 997/999 are parsed", "[ack]")
+TEST_CASE("FA groups are read, never acknowledged, and inbound 997/999 are parsed", "[ack]")
 {
     std::vector<std::string> fa{"GS*FA*BUYERID*SELLERID*20240316*0800*9*X*005010X231A1",
                                 "ST*999*0001*005010X231A1", "AK1*PO*201*005010", "AK2*855*0001", "IK3*BAK*2**8",
@@ -286,7 +286,7 @@ TEST_CASE("our own 997 and 999 read back into what we meant", "[ack]")
     }
 }
 
-TEST_CASE("AK4 carries the component position; a bad value never carries a delimiter", "[ack]")
+TEST_CASE("AK4 carries the component position, and a bad value never carries a delimiter", "[ack]")
 {
     auto g = po_group("005010");
     g[2] = "BEG*00*SA*PO-1**20240315";
@@ -306,7 +306,7 @@ TEST_CASE("AK4 carries the component position; a bad value never carries a delim
     CHECK(has(l2, "AK4*2:1:2*127*12*042"));
 }
 
-TEST_CASE("TA1 policy: requested, on error, always, never; never to a TA1-only interchange", "[ack]")
+TEST_CASE("TA1 policy: requested, on error, always, never, and never to a TA1-only interchange", "[ack]")
 {
     auto clean_requested = interchange("00501", po_group("005010"), '1');
     auto clean = interchange("00501", po_group("005010"), '0');
