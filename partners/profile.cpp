@@ -450,6 +450,7 @@ bool load_profile(fs::path const& file, profile& out, profile_error& err)
             ar.string("mic", v.mic, false, {"binary", "canonical"});
             ar.string("transfer_encoding", v.transfer_encoding, false, {"binary", "base64"});
             ar.integer("max_body_bytes", v.max_body_bytes, 1024, std::int64_t{1} << 34);
+            ar.integer("mdn_timeout_minutes", v.mdn_timeout_minutes, 1, 60 * 24 * 7);
             ar.string("tls_ca", v.tls_ca);
             if (!v.url.empty() && v.url.rfind("http://", 0) != 0 && v.url.rfind("https://", 0) != 0)
                 return ar.fail_here("[transport.as2] url must start with http:// or https://");

@@ -62,6 +62,7 @@ struct as2_settings {
     std::string mic = "binary";       // binary | canonical
     std::string transfer_encoding = "binary"; // binary | base64: how our HTTP body is sent (some partners want base64)
     std::uint64_t max_body_bytes = 64ull << 20;
+    std::uint32_t mdn_timeout_minutes = 60; // an asynchronous MDN not back by then is reported overdue
     std::string tls_ca; // for an https:// url: the CA (or the partner's own certificate) to trust; empty = the system's
 };
 

@@ -165,11 +165,6 @@ pipeline::inbound_options options_for(inbound_args const& a, loaded const& l, x1
     return o;
 }
 
-char const* severity_text(x12::severity s)
-{
-    return s == x12::severity::warning ? "warning" : s == x12::severity::error ? "error" : "fatal";
-}
-
 std::string set_status(x12::received_set const& s, bool is999)
 {
     return (is999 ? s.accepted_999() : s.accepted_997()) ? "accepted" : "rejected";

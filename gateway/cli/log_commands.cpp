@@ -482,16 +482,22 @@ int report_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         auto st = open_store("report", c, err);
         if (!st) return 2;
         auto rows = log::overdue_acks(*st, c.partner);
-        for (auto const& r : rows)
-            out << r.partner << "  group " << r.functional_id << " " << r.control_number << "  (transmission " << r.transmission_id
-                << ")  no 997/999 since it was due at " << r.due_at << '\n';
+        for (auto const& r : rows) {
+            if (r.functional_id == "MDN")
+                out << r.partner << "  AS2 message " << r.control_number << "  (transmission " << r.transmission_id
+                    << ")  no asynchronous MDN since it was due at " << r.due_at << '\n';
+            else
+                out << r.partner << "  group " << r.functional_id << " " << r.control_number << "  (transmission " << r.transmission_id
+                    << ")  no 997/999 since it was due at " << r.due_at << '\n';
+        }
         if (rows.empty()) out << "no overdue acknowledgments\n";
         return rows.empty() ? 0 : 1;
     }
     if (has_help(argc, argv) || argc < 2 || std::string_view(argv[1]) != "rejected") {
         (has_help(argc, argv) ? out : err)
             << "usage: edigw report rejected [--partner ID] [--since DATE] [--format text|csv|html] [--data DIR]\n"
-               "       edigw report overdue [--partner ID] [--data DIR]   (our groups unacknowledged past the partner's window)\n\n"
+               "       edigw report overdue [--partner ID] [--data DIR]   (our groups unacknowledged past the partner's window,\n"
+               "                                                          and AS2 messages whose asynchronous MDN is late)\n\n"
                "The rejected-document report: for every rejected inbound document, the partner, file,\n"
                "time, interchange/group/set control numbers, PO number, every reason (code, message,\n"
                "segment position, element, offending value, the segment text) and what was sent back.\n"

@@ -1,5 +1,6 @@
 #include "gateway/log/queries.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace edigw::log {
@@ -318,6 +319,11 @@ std::vector<overdue_row> overdue_acks(store& st, std::string const& partner)
                          "AND g.ack_received_at IS NULL AND g.ack_due_at < ?2 AND (?1 = '' OR g.partner = ?1) ORDER BY g.ack_due_at");
     q.bind(1, partner).bind(2, now_iso());
     while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.integer(4)});
+    statement m(st.db(), "SELECT partner, message_id, 'MDN', due_at, transmission_id FROM mdns_expected WHERE received_at IS NULL "
+                         "AND due_at < ?2 AND (?1 = '' OR partner = ?1) ORDER BY due_at");
+    m.bind(1, partner).bind(2, now_iso());
+    while (m.step()) out.push_back({m.text(0), m.text(1), m.text(2), m.text(3), m.integer(4)});
+    std::sort(out.begin(), out.end(), [](overdue_row const& a, overdue_row const& b) { return a.due_at < b.due_at; });
     return out;
 }
 

@@ -87,6 +87,9 @@ struct day_row {
 };
 std::vector<day_row> kpis_by_day(store& st, std::string const& partner, std::string const& since);
 
+// A 997/999 we wait for past the partner's window (functional_id PR, SH, IN
+// ...; control_number our GS06), or an asynchronous AS2 MDN past its
+// timeout (functional_id "MDN"; control_number our Message-ID).
 struct overdue_row {
     std::string partner, control_number, functional_id, due_at;
     std::int64_t transmission_id = 0;

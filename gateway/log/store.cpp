@@ -187,6 +187,20 @@ CREATE TABLE archive_blobs(
   bytes BLOB NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+        // 5: the asynchronous MDNs we wait for (AS2 documents we sent asking
+        // for one): due by when, received when, verified how.
+        {5, R"sql(
+CREATE TABLE mdns_expected(
+  transmission_id INTEGER PRIMARY KEY REFERENCES transmissions(id),
+  partner TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  sent_at TEXT NOT NULL,
+  due_at TEXT NOT NULL,
+  received_at TEXT,
+  verdict TEXT
+);
+CREATE INDEX mdns_expected_open ON mdns_expected(received_at, due_at);
+)sql"},
     };
     return list;
 }
@@ -442,7 +456,7 @@ std::optional<std::uint64_t> store::next_control_number(std::string_view partner
     st.bind(1, partner).bind(2, kind);
     if (!st.step()) return std::nullopt;
     auto v = static_cast<std::uint64_t>(st.integer(0));
-    st.run();
+    (void)st.run(); // to its end (RETURNING leaves the statement open)
     return v;
 }
 
@@ -455,7 +469,7 @@ std::optional<std::uint64_t> store::next_control_numbers(std::string_view partne
     st.bind(1, partner).bind(2, kind).bind(3, static_cast<std::int64_t>(count));
     if (!st.step()) return std::nullopt;
     std::int64_t const last = st.integer(0);
-    st.run();
+    (void)st.run(); // to its end (RETURNING leaves the statement open)
     // last - count + 1, in 1..999999999
     return static_cast<std::uint64_t>(((last - static_cast<std::int64_t>(count)) % m + m) % m + 1);
 }

@@ -28,7 +28,7 @@
 
 namespace edigw::log {
 
-inline constexpr int schema_version = 4;
+inline constexpr int schema_version = 5;
 
 // $EDIGW_DATA, else ./var.
 std::filesystem::path default_data_dir();

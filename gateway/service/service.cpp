@@ -965,9 +965,47 @@ struct gateway::impl {
     // entry 'mdn-verified' ("processed", or why it is refused).
     std::mutex verify_mu; // one verifier at a time: a verdict is written once
 
+    // What we sent asking for an asynchronous MDN is waited for in
+    // mdns_expected, due after the profile's mdn_timeout_minutes: `edigw
+    // report overdue`, the KPIs and the API list it when it does not come.
+    // Taken from the 'sent' marks (so a crash between the send and this
+    // leaves nothing untracked), once, looking back a week.
+    void track_expected_mdns(log::store& st, partners::profile const& p)
+    {
+        if (!p.as2 || p.as2->mdn != "async") return;
+        log::sql::statement q(st.db(), "SELECT t.id, s.detail, s.at, (SELECT min(r.at) FROM audit r WHERE r.entity = 'transmission' "
+                                       "AND r.entity_id = t.id AND r.action = 'mdn-received') FROM transmissions t JOIN audit s ON "
+                                       "s.entity = 'transmission' AND s.entity_id = t.id AND s.action = 'sent' WHERE t.partner = ? "
+                                       "AND t.direction = 'out' AND t.transport = 'as2' AND t.completed_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days') "
+                                       "AND s.detail LIKE '%(MDN to come)' AND NOT EXISTS (SELECT 1 FROM mdns_expected e "
+                                       "WHERE e.transmission_id = t.id)");
+        q.bind(1, p.id);
+        struct row {
+            std::int64_t id;
+            std::string message_id, sent_at, received_at;
+        };
+        std::vector<row> rows;
+        while (q.step()) {
+            std::string const d = q.text(1); // "URL <message-id> MIC ... (MDN to come)"
+            auto const a = d.find(" <"), b = d.find("> ", a == std::string::npos ? 0 : a);
+            if (a == std::string::npos || b == std::string::npos) continue;
+            rows.push_back({q.integer(0), d.substr(a + 1, b - a), q.text(2), q.is_null(3) ? std::string() : q.text(3)});
+        }
+        for (auto const& r : rows) {
+            log::sql::statement ins(st.db(), "INSERT OR IGNORE INTO mdns_expected(transmission_id, partner, message_id, sent_at, due_at, "
+                                             "received_at) VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', ?, ?), ?)");
+            ins.bind(1, r.id).bind(2, p.id).bind(3, r.message_id).bind(4, r.sent_at).bind(5, r.sent_at);
+            ins.bind(6, "+" + std::to_string(p.as2->mdn_timeout_minutes) + " minutes");
+            if (r.received_at.empty()) ins.bind_null(7);
+            else ins.bind(7, r.received_at);
+            (void)ins.run();
+        }
+    }
+
     void verify_async_mdns(log::store& st, partners::profile const& p)
     {
         std::lock_guard lock(verify_mu);
+        track_expected_mdns(st, p);
         log::sql::statement q(st.db(), "SELECT r.entity_id, r.new_value, r.detail, s.detail FROM audit r JOIN transmissions t ON "
                                        "t.id = r.entity_id AND t.partner = ? JOIN audit s ON s.entity = 'transmission' AND "
                                        "s.entity_id = r.entity_id AND s.action = 'sent' WHERE r.entity = 'transmission' AND "
@@ -991,6 +1029,9 @@ struct gateway::impl {
         }
         for (auto const& [tid, verdict] : verdicts) {
             (void)st.audit("edigw serve", "transmission", tid, "mdn-verified", "", verdict, "asynchronous MDN");
+            log::sql::statement u(st.db(), "UPDATE mdns_expected SET received_at = coalesce(received_at, ?), verdict = ? WHERE transmission_id = ?");
+            u.bind(1, log::now_iso()).bind(2, verdict).bind(3, tid);
+            (void)u.run();
             if (verdict.rfind("refused", 0) == 0) say("as2 " + p.id + ": transmission " + std::to_string(tid) + ": MDN " + verdict);
         }
     }

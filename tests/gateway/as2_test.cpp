@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -313,6 +314,43 @@ struct mdn_catcher {
         boost::system::error_code ec;
         acc.close(ec);
         wait();
+    }
+};
+
+// A partner's AS2 server that takes every message (HTTP 200, no MDN in the
+// response) and never posts the asynchronous MDN it was asked for.
+struct silent_partner {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    std::atomic<int> taken{0};
+    std::thread t;
+    silent_partner()
+    {
+        t = std::thread([this] {
+            for (;;) {
+                boost::system::error_code ec;
+                boost::asio::ip::tcp::socket s(ioc);
+                acc.accept(s, ec);
+                if (ec) return;
+                boost::beast::flat_buffer b;
+                boost::beast::http::request<boost::beast::http::string_body> req;
+                boost::beast::http::read(s, b, req, ec);
+                if (ec) continue;
+                boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok, 11};
+                res.prepare_payload();
+                boost::beast::http::write(s, res, ec);
+                ++taken;
+            }
+        });
+    }
+    std::uint16_t port() const { return acc.local_endpoint().port(); }
+    ~silent_partner()
+    {
+        // shutdown() wakes a blocking accept() on Linux; close() alone does not.
+        ::shutdown(acc.native_handle(), SHUT_RDWR);
+        if (t.joinable()) t.join();
+        boost::system::error_code ec;
+        acc.close(ec);
     }
 };
 
@@ -803,4 +841,49 @@ TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checke
     CHECK(us.sql("SELECT count(*) FROM audit WHERE action = 'sent' AND detail LIKE '%(MDN to come)%'") == 3);
     CHECK(them.sql("SELECT count(*) FROM transmissions WHERE direction = 'in' AND transport = 'as2'") == 3);
     CHECK(them.sql("SELECT count(*) FROM audit WHERE action = 'mdn-posted'") == 3);
+    // Each was waited for, and came.
+    CHECK(us.sql("SELECT count(*) FROM mdns_expected WHERE received_at IS NOT NULL AND verdict = 'processed'") == 3);
+}
+
+TEST_CASE("as2: an asynchronous MDN that never comes is reported overdue after the profile's timeout", "[as2][service]")
+{
+    silent_partner them;
+    gateway_process us("async-silent");
+    profile(us.partners, "buyerco",
+            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port())
+                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
+                + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nmdn = \"async\"\nmdn_timeout_minutes = 2\n");
+    us.start({"--as2-public-url", "http://127.0.0.1:" + std::to_string(us.port) + "/as2"});
+    fs::path work = us.root / "work";
+    fs::create_directories(work);
+    auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
+    REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", "<s-1@buyerco>", enveloped), work).status == 200);
+    // Our TA1, 999 and 855 are taken by the partner, which sends no MDN: each is waited for, due two minutes after it went.
+    auto waited = [&] { return us.sql("SELECT count(*) FROM mdns_expected WHERE received_at IS NULL"); };
+    for (int i = 0; i < 300 && waited() < 3; ++i) std::this_thread::sleep_for(50ms);
+    INFO(read_file((us.root / "serve.log").string()));
+    REQUIRE(waited() == 3);
+    CHECK(them.taken == 3);
+    CHECK(us.sql("SELECT count(*) FROM mdns_expected WHERE message_id LIKE '<edigw-%@SELLERCO>'") == 3);
+    CHECK(us.sql("SELECT count(*) FROM mdns_expected WHERE abs((julianday(due_at) - julianday(sent_at)) * 1440 - 2) < 0.01") == 3);
+    auto report = [&] { return sh(std::string(EDIGW_BINARY) + " report overdue --data " + q(us.data)); };
+    auto before = report();
+    CHECK(before.code == 0);
+    CHECK(before.out.find("no overdue acknowledgments") != std::string::npos);
+    // Two minutes on (the clock moved, not the test): overdue, with their Message-IDs.
+    us.stop();
+    {
+        std::string err;
+        auto st = edigw::log::store::open(us.data, err);
+        REQUIRE(st);
+        REQUIRE(st->db().exec("UPDATE mdns_expected SET sent_at = strftime('%Y-%m-%dT%H:%M:%fZ', sent_at, '-3 minutes'), "
+                              "due_at = strftime('%Y-%m-%dT%H:%M:%fZ', due_at, '-3 minutes')"));
+    }
+    auto after = report();
+    INFO(after.out);
+    CHECK(after.code == 1);
+    CHECK(after.out.find("buyerco  AS2 message <edigw-") != std::string::npos);
+    CHECK(after.out.find("no asynchronous MDN since it was due at") != std::string::npos);
+    auto kpi = sh(std::string(EDIGW_BINARY) + " kpi --format json --data " + q(us.data));
+    CHECK(kpi.out.find("\"overdue_acks\":3") != std::string::npos); // the 999s we wait for are not due yet: the MDNs
 }
