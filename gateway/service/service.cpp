@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include <chrono>
+#include <array>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <thread>
 #include <set>
 #include <sstream>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,9 +191,19 @@ struct gateway::impl {
     std::function<void(std::string const&)> log;
     std::atomic<bool> stopping{false};
 
-    std::mutex mu;                                   // guards the two below
+    std::mutex mu;                                   // guards the three below
     std::set<std::string> in_flight;                 // files a worker holds
     std::map<std::string, std::uintmax_t> last_size; // for "complete": the size seen at the last poll
+    std::set<std::string> closed;                    // the kernel saw them renamed in or closed after writing
+
+    // inotify on the drop folders: a file renamed into place (IN_MOVED_TO)
+    // or closed after writing (IN_CLOSE_WRITE) is complete at once, and a
+    // poll runs then, instead of two polls apart. Without events (a network
+    // file system, or inotify unavailable) the size check stays the rule.
+    std::unique_ptr<asio::posix::stream_descriptor> inotify;
+    std::map<int, fs::path> watched; // watch descriptor -> folder
+    std::array<char, 16384> inotify_buf{};
+    std::atomic<bool> poll_soon{false};
 
     impl(config c, std::vector<partners::profile> p) : cfg(std::move(c)), profiles(std::move(p)) {}
 
@@ -201,6 +213,49 @@ struct gateway::impl {
     }
 
     // ---- drop folders -------------------------------------------------------------------
+
+    void watch_folders()
+    {
+        int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0) {
+            say("drop folders: no inotify (" + std::string(std::strerror(errno)) + "); files are taken by polling alone");
+            return;
+        }
+        for (auto const& p : profiles)
+            if (p.folder) {
+                fs::path in = p.dir / p.folder->inbound;
+                int wd = ::inotify_add_watch(fd, in.c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+                if (wd >= 0) watched[wd] = in;
+            }
+        inotify = std::make_unique<asio::posix::stream_descriptor>(ioc, fd);
+        read_events();
+    }
+
+    void read_events()
+    {
+        inotify->async_read_some(asio::buffer(inotify_buf), [this](boost::system::error_code ec, std::size_t n) {
+            if (ec || stopping) return;
+            bool any = false;
+            for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
+                auto const* ev = reinterpret_cast<inotify_event const*>(inotify_buf.data() + at);
+                at += sizeof(inotify_event) + ev->len;
+                auto w = watched.find(ev->wd);
+                if (w == watched.end() || ev->len == 0 || (ev->mask & IN_ISDIR)) continue;
+                std::string const name(ev->name); // NUL-padded
+                if (name.empty() || name[0] == '.') continue;
+                std::lock_guard lock(mu);
+                closed.insert((w->second / name).string());
+                any = true;
+            }
+            // One poll on a worker for a burst of events (the folder listing is blocking I/O).
+            if (any && !poll_soon.exchange(true))
+                asio::post(*pool, [this] {
+                    poll_soon = false;
+                    poll_folders();
+                });
+            read_events();
+        });
+    }
 
     void schedule()
     {
@@ -235,10 +290,17 @@ struct gateway::impl {
             }
             asio::post(*pool, [this, &p] { as2_deliver(p); }); // answers not sent yet (after a failure or a crash)
         }
+        poll_folders(true);
+    }
+
+    // `deliver_too`: also send what waits for folder partners (the timer's poll).
+    void poll_folders(bool deliver_too = false)
+    {
         for (auto const& p : profiles) {
             if (!p.folder) continue;
             // Documents made with edigw emit (856, 810 ...) for this partner go out too.
-            if (log::store* st = store()) deliver(*st, 0, "folder", folder_sink(p), p.id);
+            if (deliver_too)
+                if (log::store* st = store()) deliver(*st, 0, "folder", folder_sink(p), p.id);
             fs::path in = p.dir / p.folder->inbound;
             std::error_code ec;
             if (!fs::is_directory(in, ec)) continue;
@@ -255,13 +317,16 @@ struct gateway::impl {
                 {
                     std::lock_guard lock(mu);
                     if (in_flight.count(key)) continue;
-                    auto it = last_size.find(key);
-                    // Complete when its size did not change since the last poll.
-                    if (it == last_size.end() || it->second != size) {
-                        last_size[key] = size;
-                        continue;
+                    // Complete when the kernel saw it renamed in or closed after
+                    // writing, or else when its size did not change since the last poll.
+                    if (!closed.erase(key)) {
+                        auto it = last_size.find(key);
+                        if (it == last_size.end() || it->second != size) {
+                            last_size[key] = size;
+                            continue;
+                        }
                     }
-                    last_size.erase(it);
+                    last_size.erase(key);
                     in_flight.insert(key);
                 }
                 ++m.queue_depth;
@@ -461,6 +526,9 @@ struct gateway::impl {
                 m.orders_rejected += r.orders_rejected;
             }
             say("received " + path.filename().string() + " from " + p.id + " via " + transport + ": " + r.status);
+            // A large file's analysis (every order, every finding) is freed on
+            // another worker while this one delivers the answers.
+            if (r.sets > 1000) asio::post(*pool, [an = std::make_shared<pipeline::analysis>(std::move(r.an))] {});
             if (r.status == "duplicate" && r.duplicate_of) {
                 deliver(*st, original, transport, to);
                 fs::rename(path, done, ec);
@@ -1236,6 +1304,7 @@ void gateway::stop()
         if (impl_->acceptor) impl_->acceptor->close(ignore);
         if (impl_->as2_acceptor) impl_->as2_acceptor->close(ignore);
         if (impl_->as2_tls_acceptor) impl_->as2_tls_acceptor->close(ignore);
+        if (impl_->inotify) impl_->inotify->close(ignore);
     });
 }
 
@@ -1324,6 +1393,7 @@ int gateway::run(std::function<void(std::string const&)> log)
         }
     m.say("serving " + std::to_string(m.profiles.size()) + " partner(s), " + std::to_string(folders) + " drop folder(s); data in "
           + m.cfg.data_dir.string());
+    m.watch_folders();
     m.schedule();
     m.ioc.run();
     m.pool->join(); // the workers finish what they hold (or park it: take() checks `stopping`)

@@ -146,13 +146,15 @@ partners::sftp_settings sshd::settings() const
     return s;
 }
 
-std::string sshd::toml(std::string const& pattern) const
+std::string sshd::toml(std::string const& pattern, std::string const& prefix) const
 {
     auto s = settings();
+    fs::path const r = dir / "remote";
+    for (char const* sub : {"outbox", "inbox", "archive"}) fs::create_directories(r / (prefix + sub));
     return "\n[transport.sftp]\nhost = \"127.0.0.1\"\nport = " + std::to_string(s.port) + "\nuser = \"" + s.user + "\"\nprivate_key = \""
-           + s.private_key + "\"\nhost_key_sha256 = \"" + s.host_key_sha256 + "\"\ninbound_dir = \"" + s.inbound_dir
-           + "\"\noutbound_dir = \"" + s.outbound_dir + "\"\npattern = \"" + pattern
-           + "\"\npoll_seconds = 1\nafter_download = \"move\"\nmove_to = \"" + (dir / "remote" / "archive").string() + "\"\n";
+           + s.private_key + "\"\nhost_key_sha256 = \"" + s.host_key_sha256 + "\"\ninbound_dir = \"" + (r / (prefix + "outbox")).string()
+           + "\"\noutbound_dir = \"" + (r / (prefix + "inbox")).string() + "\"\npattern = \"" + pattern
+           + "\"\npoll_seconds = 1\nafter_download = \"move\"\nmove_to = \"" + (r / (prefix + "archive")).string() + "\"\n";
 }
 
 std::size_t sshd::files(std::string const& sub) const

@@ -54,8 +54,10 @@ struct sshd {
 
     // A partner whose server this is: we fetch from remote/outbox and put into remote/inbox.
     partners::sftp_settings settings() const;
-    // The same as a profile's [transport.sftp] table (poll every second, files moved to remote/archive).
-    std::string toml(std::string const& pattern = "*.x12") const;
+    // The same as a profile's [transport.sftp] table (poll every second, files
+    // moved to remote/archive); `prefix` gives a second partner its own
+    // folders (remote/PREFIXoutbox, PREFIXinbox, PREFIXarchive).
+    std::string toml(std::string const& pattern = "*.x12", std::string const& prefix = "") const;
     // Regular files in remote/SUB, dot names (uploads in progress) not counted.
     std::size_t files(std::string const& sub) const;
 };

@@ -76,26 +76,34 @@ std::string quoted(std::vector<fs::path> const& files)
 
 } // namespace
 
-TEST_CASE("edigw replay over SFTP: every Acme sample through Acme's server, answers read where the gateway uploads them", "[replay][sftp][service]")
+TEST_CASE("edigw replay over SFTP: every sample of both partners through their servers, answers read where the gateway uploads them", "[replay][sftp][service]")
 {
     test::sshd d;
     fs::path root = d.dir / "gw";
     // Acme's files are *.edi on its server: replay renames sample.x12 to sample.edi.
     profile(root / "partners", "acme", d.toml("*.edi"));
+    profile(root / "partners", "buyerco", d.toml("*.x12", "b-"));
     serve gw(root, "as-sent"); // each sample judged as of its own ISA date
-    auto const files = samples({"acme-"});
-    REQUIRE(files.size() >= 11);
-    std::string const cmd = "EDIGW_ADMIN_TOKEN=" + token + " " + EDIGW_BINARY + " replay" + quoted(files) + " --gateway " + gw.url()
-                            + " --partners '" + (root / "partners").string() + "' --via sftp --timeout 40";
+    // All but §6.2 (850-005010-bad-date), which repeats §6.1's PO: it is
+    // replayed on a fresh gateway in the AS2 test.
+    auto const acme = samples({"acme-"}), buyerco = samples({"850-005010-original", "buyerco-"});
+    REQUIRE(acme.size() >= 11);
+    REQUIRE(buyerco.size() >= 13);
+    std::size_t const n = acme.size() + buyerco.size();
+    std::string const cmd = "EDIGW_ADMIN_TOKEN=" + token + " " + EDIGW_BINARY + " replay" + quoted(acme) + quoted(buyerco) + " --gateway "
+                            + gw.url() + " --partners '" + (root / "partners").string() + "' --via sftp --timeout 40";
     auto r = test::shell(cmd, true);
     INFO(r.out << gw.log());
     CHECK(r.code == 0);
-    CHECK(r.out.find("[" + std::to_string(files.size()) + "/" + std::to_string(files.size()) + "] PASS") != std::string::npos);
+    CHECK(r.out.find("[" + std::to_string(n) + "/" + std::to_string(n) + "] PASS") != std::string::npos);
     CHECK(r.out.find("FAIL") == std::string::npos);
-    // Every sample fetched from their server and moved once; every answer uploaded there.
+    // Every sample fetched from its partner's server and moved once; every answer uploaded there.
     CHECK(d.files("outbox") == 0);
-    CHECK(d.files("archive") == files.size());
-    CHECK(d.files("inbox") >= files.size());
+    CHECK(d.files("archive") == acme.size());
+    CHECK(d.files("inbox") >= acme.size());
+    CHECK(d.files("b-outbox") == 0);
+    CHECK(d.files("b-archive") == buyerco.size());
+    CHECK(d.files("b-inbox") >= buyerco.size());
     for (auto const& e : fs::directory_iterator(d.dir / "remote" / "archive")) CHECK(e.path().extension() == ".edi");
 
     // An edited golden fails with a readable, segment-level diff.
@@ -117,12 +125,12 @@ TEST_CASE("edigw replay over SFTP: every Acme sample through Acme's server, answ
     CHECK(bad.out.find("got      ACK*IQ*36") != std::string::npos);
 }
 
-TEST_CASE("edigw replay over AS2: every BuyerCo sample posted signed and encrypted as BuyerCo, MDN verified", "[replay][as2][service]")
+TEST_CASE("edigw replay over AS2: every sample of both partners posted signed and encrypted as its partner, MDN verified", "[replay][as2][service]")
 {
     fs::path root = fs::temp_directory_path() / ("edigw-replay-as2-" + std::to_string(::getpid()));
     fs::remove_all(root);
     fs::create_directories(root / "keys");
-    for (char const* who : {"sellerco", "buyerco"}) {
+    for (char const* who : {"sellerco", "buyerco", "acme"}) {
         auto r = test::shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + std::string(who) + " -keyout '"
                                  + (root / "keys" / (std::string(who) + "-key.pem")).string() + "' -out '"
                                  + (root / "keys" / (std::string(who) + "-cert.pem")).string() + "'",
@@ -134,6 +142,11 @@ TEST_CASE("edigw replay over AS2: every BuyerCo sample posted signed and encrypt
             "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\ntheir_certificate = \"" + k("buyerco-cert.pem")
                 + "\"\nour_certificate = \"" + k("sellerco-cert.pem") + "\"\nour_private_key = \"" + k("sellerco-key.pem")
                 + "\"\nsign = \"sha256\"\nencrypt = \"aes256-cbc\"\nmdn = \"sync\"\nmdn_signed = true\n");
+    // Acme on AS2 too (SHA-1 and 3DES, as older partners still send), so every sample goes this way.
+    profile(root / "partners", "acme",
+            "[transport.as2]\ntheir_as2_id = \"ACME\"\nour_as2_id = \"SELLERCO\"\ntheir_certificate = \"" + k("acme-cert.pem")
+                + "\"\nour_certificate = \"" + k("sellerco-cert.pem") + "\"\nour_private_key = \"" + k("sellerco-key.pem")
+                + "\"\nsign = \"sha1\"\nencrypt = \"des-ede3-cbc\"\nmdn = \"sync\"\nmdn_signed = true\n");
     std::string const s = std::string(EDIGW_SAMPLES_DIR) + "/";
     std::string const base = "EDIGW_ADMIN_TOKEN=" + token + " " + EDIGW_BINARY + " replay";
     auto opts = [&](serve const& gw, std::string const& key) {
@@ -149,6 +162,13 @@ TEST_CASE("edigw replay over AS2: every BuyerCo sample posted signed and encrypt
         CHECK(r.code == 0);
         CHECK(r.out.find("[" + std::to_string(files.size() + 1) + "/" + std::to_string(files.size() + 1) + "] PASS") != std::string::npos);
         CHECK(r.out.find("FAIL") == std::string::npos);
+
+        auto const acme = samples({"acme-"});
+        REQUIRE(acme.size() >= 11);
+        auto ra = test::shell(base + quoted(acme) + opts(gw, "acme-key.pem"), true);
+        INFO(ra.out << gw.log());
+        CHECK(ra.code == 0);
+        CHECK(ra.out.find("[" + std::to_string(acme.size()) + "/" + std::to_string(acme.size()) + "] PASS") != std::string::npos);
 
         // Sent again (a new message, the same bytes): a duplicate file, answered with the first answers.
         auto again = test::shell(base + " '" + s + "850-005010-original.x12'" + opts(gw, "buyerco-key.pem"), true);
