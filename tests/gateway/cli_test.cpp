@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <sys/wait.h>
 
 using namespace edigw::test;
@@ -457,6 +459,44 @@ TEST_CASE("edigw replay: every sample's answers match its goldens, and an edited
     CHECK(m.code == 1);
     CHECK(m.out.find("NO EXPECTED OUTPUT") != std::string::npos);
     fs::remove_all(dir);
+}
+
+TEST_CASE("the samples hold every business rule: each code partners/rules.hpp lists is raised by one of them", "[cli][replay]")
+{
+    // The codes, from the header's own list ("//   code   what   outcome").
+    std::set<std::string> codes;
+    {
+        std::istringstream in(read_file(std::string(EDIGW_SOURCE_DIR) + "/partners/rules.hpp"));
+        bool in_list = false;
+        for (std::string line; std::getline(in, line);) {
+            if (line.find("Codes (stable") != std::string::npos) in_list = true;
+            else if (line.find("Threading") != std::string::npos) in_list = false;
+            else if (in_list && line.rfind("//   ", 0) == 0) {
+                std::istringstream w(line.substr(5));
+                std::string code;
+                w >> code;
+                if (!code.empty()) codes.insert(code);
+            }
+        }
+    }
+    REQUIRE(codes.size() >= 20);
+    std::set<std::string> raised;
+    for (auto const& e : fs::directory_iterator(EDIGW_SAMPLES_DIR)) {
+        if (e.path().extension() != ".x12") continue;
+        auto r = run("validate " + quoted(e.path()) + " --received as-sent --format json --partners " + partners_dir());
+        if (r.out.empty()) continue; // the stranger's sample: no partner, no rules
+        auto v = boost::json::parse(r.out);
+        for (auto const& ic : v.at("interchanges").as_array())
+            for (auto const& g : ic.at("groups").as_array())
+                for (auto const& set : g.at("sets").as_array())
+                    if (auto const* b = set.as_object().if_contains("business"); b && b->is_object())
+                        if (auto const* oc = b->as_object().if_contains("outcomes"))
+                            for (auto const& o : oc->as_array()) raised.insert(std::string(o.at("code").as_string()));
+    }
+    for (auto const& c : codes) {
+        INFO("no sample raises " << c);
+        CHECK(raised.count(c));
+    }
 }
 
 TEST_CASE("edigw reprocess: a rejected order judged again after the cause is fixed, audited, no second ack", "[cli][reprocess]")
