@@ -857,7 +857,8 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
 {
     if (has_help(argc, argv)) {
         out << "usage: edigw serve [--config FILE] [--data DIR] [--partners DIR] [--admin-port N] [--as2-port N]\n"
-               "                   [--as2-tls-port N --tls-cert PEM --tls-key PEM] [--received YYYY-MM-DD|as-sent]\n\n"
+               "                   [--as2-tls-port N --tls-cert PEM --tls-key PEM] [--received YYYY-MM-DD|as-sent]\n"
+               "                   [--log-format text|json]\n\n"
                "Runs the gateway: every partner's drop folder ([transport.folder]) is watched; a file is\n"
                "taken when complete, received into the log exactly once, answered in the partner's\n"
                "outbound folder, and moved to its inbound .done/ folder. SIGTERM/SIGINT stop it\n"
@@ -869,21 +870,23 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
                "--as2-port listens for AS2 partners (RFC 4130) on 127.0.0.1 (as2_address opens it wider);\n"
                "--as2-tls-port the same over HTTPS with the server certificate and key given;\n"
                "--as2-public-url URL is where partners post the asynchronous MDNs we ask for.\n"
+               "--log-format json writes one JSON object a line (ts, level, event, its fields, msg).\n"
                "--received fixes the business day the date rules judge by (default today); as-sent\n"
                "judges each interchange as of its own ISA date, for replaying old sample files.\n";
         return 0;
     }
     common c;
-    std::string config_file, admin_port, as2_port, tls_port, tls_cert, tls_key, public_url;
+    std::string config_file, admin_port, as2_port, tls_port, tls_cert, tls_key, public_url, log_format;
     std::vector<char*> args{argv[0]};
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if ((a == "--config" || a == "--admin-port" || a == "--as2-port" || a == "--as2-tls-port" || a == "--tls-cert" || a == "--tls-key"
-             || a == "--as2-public-url")
+             || a == "--as2-public-url" || a == "--log-format")
             && i + 1 < argc) {
             (a == "--config" ? config_file : a == "--as2-port" ? as2_port : a == "--as2-tls-port" ? tls_port : a == "--tls-cert" ? tls_cert
                                             : a == "--tls-key"      ? tls_key
                                             : a == "--as2-public-url" ? public_url
+                                            : a == "--log-format"     ? log_format
                                                                       : admin_port) = argv[++i];
             continue;
         }
@@ -929,6 +932,13 @@ int serve_command(int argc, char** argv, std::ostream& out, std::ostream& err)
         *into = static_cast<std::uint16_t>(v);
     }
     if (!public_url.empty()) cfg.as2_public_url = public_url;
+    if (!log_format.empty()) {
+        if (log_format != "text" && log_format != "json") {
+            err << "edigw serve: --log-format must be text or json\n";
+            return 2;
+        }
+        cfg.log_format = log_format;
+    }
     if (!tls_cert.empty()) cfg.as2_tls_certificate = tls_cert;
     if (!tls_key.empty()) cfg.as2_tls_key = tls_key;
     if (cfg.as2_tls_port && (cfg.as2_tls_certificate.empty() || cfg.as2_tls_key.empty())) {

@@ -10,6 +10,7 @@
 #include "x12/document.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/json.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -138,9 +139,12 @@ bool load_config(fs::path const& file, config& out, config_error& err)
         else if (key == "as2_tls_port") { if (!num(out.as2_tls_port, 0, 65535)) return false; }
         else if (key == "as2_tls_certificate") { if (!str(s)) return false; out.as2_tls_certificate = file.parent_path() / s; }
         else if (key == "as2_tls_key") { if (!str(s)) return false; out.as2_tls_key = file.parent_path() / s; }
-        else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, "
+        else if (key == "log_format") {
+            if (!str(out.log_format)) return false;
+            if (out.log_format != "text" && out.log_format != "json") return fail(v, "'service.log_format' must be text or json");
+        } else return fail(v, "unknown key 'service." + key + "' (expected data, partners, admin_address, admin_port, admin_token_env, "
                             "poll_ms, workers, as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url, "
-                            "as2_tls_port, as2_tls_certificate, as2_tls_key)");
+                            "as2_tls_port, as2_tls_certificate, as2_tls_key, log_format)");
     }
     if (out.as2_tls_port && (out.as2_tls_certificate.empty() || out.as2_tls_key.empty()))
         return fail(*svc, "as2_tls_port needs as2_tls_certificate and as2_tls_key (PEM files)");
@@ -207,9 +211,32 @@ struct gateway::impl {
 
     impl(config c, std::vector<partners::profile> p) : cfg(std::move(c)), profiles(std::move(p)) {}
 
+    // One log line: an event with its fields. No key, password or token is
+    // ever a field; file names and Message-IDs are JSON-escaped in json.
+    struct kv {
+        std::string_view key;
+        std::string value;
+    };
+    void event(std::string_view level, std::string_view name, std::string const& msg, std::initializer_list<kv> fields = {})
+    {
+        if (!log) return;
+        if (cfg.log_format == "json") {
+            boost::json::object o;
+            o["ts"] = log::now_iso();
+            o["level"] = level;
+            o["event"] = name;
+            for (auto const& f : fields) o[f.key] = f.value;
+            o["msg"] = msg;
+            log(boost::json::serialize(o));
+        } else {
+            log(log::now_iso() + " " + (level == "info" ? std::string() : std::string(level) + ": ") + msg);
+        }
+    }
+    // A plain line; "error: ..." is an error.
     void say(std::string const& s)
     {
-        if (log) log(log::now_iso() + " " + s);
+        bool const err = s.rfind("error: ", 0) == 0;
+        event(err ? "error" : "info", err ? "error" : "note", err ? s.substr(7) : s);
     }
 
     // ---- drop folders -------------------------------------------------------------------
@@ -436,7 +463,8 @@ struct gateway::impl {
             std::string const name = isa13 + "-" + doc + ".x12";
             std::string where;
             if (!to.put(name, *bytes, where)) {
-                say("error: cannot deliver " + name + " to " + where);
+                event("error", "answer.not_delivered", "cannot deliver " + name + " to " + where,
+                      {{"file", name}, {"transport", transport}, {"transmission", std::to_string(id)}});
                 continue;
             }
             done.push_back({id, name, where, status});
@@ -497,7 +525,8 @@ struct gateway::impl {
             if (q.step()) original = q.integer(0);
         }
         if (original) {
-            say("recovering " + path.filename().string() + " (transmission " + std::to_string(original) + ")");
+            event("info", "file.recovering", "recovering " + path.filename().string() + " (transmission " + std::to_string(original) + ")",
+                  {{"partner", p.id}, {"transport", transport}, {"file", path.filename().string()}, {"transmission", std::to_string(original)}});
         } else {
             pipeline::receive_options o;
             o.transport = transport;
@@ -508,7 +537,8 @@ struct gateway::impl {
             auto r = pipeline::receive_bytes(*st, bytes, path.string(), &p, profiles, o);
             if (!r.ok) {
                 ++m.files_failed;
-                say("error: " + path.string() + ": " + r.error);
+                event("error", "file.failed", path.string() + ": " + r.error,
+                      {{"partner", p.id}, {"transport", transport}, {"file", path.filename().string()}});
                 if (!r.transmission_id) return false; // nothing recorded: left in place, retried at the next poll
             }
             original = r.transmission_id;
@@ -525,7 +555,15 @@ struct gateway::impl {
                 m.orders_accepted += r.orders_accepted;
                 m.orders_rejected += r.orders_rejected;
             }
-            say("received " + path.filename().string() + " from " + p.id + " via " + transport + ": " + r.status);
+            event("info", "file.received", "received " + path.filename().string() + " from " + p.id + " via " + transport + ": " + r.status,
+                  {{"partner", p.id},
+                   {"transport", transport},
+                   {"file", path.filename().string()},
+                   {"transmission", std::to_string(r.transmission_id)},
+                   {"status", r.status},
+                   {"sets", std::to_string(r.sets)},
+                   {"orders_accepted", std::to_string(r.orders_accepted)},
+                   {"orders_rejected", std::to_string(r.orders_rejected)}});
             // A large file's analysis (every order, every finding) is freed on
             // another worker while this one delivers the answers.
             if (r.sets > 1000) asio::post(*pool, [an = std::make_shared<pipeline::analysis>(std::move(r.an))] {});
@@ -581,7 +619,7 @@ struct gateway::impl {
             f = std::min<std::uint32_t>(f + 1, 6);
             sftp_skip[p.id] = (1u << f) - 1; // 1, 3, 7 ... 63 polls
             in_flight.erase("sftp:" + p.id);
-            say("sftp " + p.id + ": " + err);
+            event("error", "sftp.error", "sftp " + p.id + ": " + err, {{"partner", p.id}});
             return;
         }
         {
@@ -595,7 +633,7 @@ struct gateway::impl {
                         where = "sftp://" + s.host + s.outbound_dir + "/" + name;
                         std::string e;
                         bool ok = c->put(s.outbound_dir, name, bytes, e);
-                        if (!ok) say("sftp " + p.id + ": " + e);
+                        if (!ok) event("error", "sftp.error", "sftp " + p.id + ": " + e, {{"partner", p.id}});
                         return ok;
                     },
                     {}};
@@ -605,7 +643,7 @@ struct gateway::impl {
                 take_file(p, e.path(), "sftp", upload, spool / ".done");
         std::vector<transport::remote_file> files;
         if (!c->list(s.inbound_dir, s.pattern, files, err)) {
-            say("sftp " + p.id + ": " + err);
+            event("error", "sftp.error", "sftp " + p.id + ": " + err, {{"partner", p.id}});
             done();
             return;
         }
@@ -655,7 +693,7 @@ struct gateway::impl {
             }
             if (!disposed) {
                 // Taken and answered; the next poll only tries the disposal again.
-                say("sftp " + p.id + ": " + err);
+                event("error", "sftp.error", "sftp " + p.id + ": " + err, {{"partner", p.id}});
                 continue;
             }
             mark_disposed(*st, p.id, sha);
@@ -891,7 +929,8 @@ struct gateway::impl {
         }
         if (!p) {
             ++m.as2_refused;
-            say("as2: refused a message from unknown partner '" + from + "' to '" + to + "'");
+            event("warning", "as2.unknown_partner", "as2: refused a message from unknown partner '" + from + "' to '" + to + "'",
+                  {{"as2_from", from}, {"as2_to", to}});
             // Unknown senders get no asynchronous MDN: we post nowhere a stranger names.
             if (!ask.wanted || !ask.async_url.empty())
                 return text_response(http::status::forbidden, "unknown trading partner: no profile for AS2-From '" + from + "' and AS2-To '" + to + "'\n");
@@ -927,7 +966,8 @@ struct gateway::impl {
         };
         if (!opened.failure.empty()) {
             ++m.as2_refused;
-            say("as2 " + p->id + ": " + message_id + " refused (" + opened.failure + "): " + opened.detail);
+            event("warning", "as2.refused", "as2 " + p->id + ": " + message_id + " refused (" + opened.failure + "): " + opened.detail,
+                  {{"partner", p->id}, {"message_id", message_id}, {"disposition", opened.failure}});
             // In the log as received, for ops and for the partner's support call.
             if (log::store* st = store()) {
                 std::string e;
@@ -955,7 +995,8 @@ struct gateway::impl {
             if (q.step()) original = q.integer(0);
         }
         if (original) {
-            say("as2 " + p->id + ": " + message_id + " was received before (transmission " + std::to_string(original) + "): duplicate");
+            event("info", "as2.duplicate", "as2 " + p->id + ": " + message_id + " was received before (transmission " + std::to_string(original) + "): duplicate",
+                  {{"partner", p->id}, {"message_id", message_id}, {"transmission", std::to_string(original)}});
             ++m.files_duplicate;
             f.disposition = "processed/warning: duplicate-document";
             f.text = "This message was received before (same Message-ID) and is not processed again.";
@@ -990,8 +1031,17 @@ struct gateway::impl {
             m.orders_accepted += r.orders_accepted;
             m.orders_rejected += r.orders_rejected;
         }
-        say("received " + label + " via as2: " + r.status + (opened.was_signed ? ", signed" : "") + (opened.was_encrypted ? ", encrypted" : "")
-            + (opened.was_compressed ? ", compressed" : ""));
+        event("info", "file.received",
+              "received " + label + " via as2: " + r.status + (opened.was_signed ? ", signed" : "") + (opened.was_encrypted ? ", encrypted" : "")
+                  + (opened.was_compressed ? ", compressed" : ""),
+              {{"partner", p->id},
+               {"transport", "as2"},
+               {"file", opened.filename},
+               {"message_id", message_id},
+               {"transmission", std::to_string(r.transmission_id)},
+               {"status", r.status},
+               {"signed", opened.was_signed ? "yes" : "no"},
+               {"encrypted", opened.was_encrypted ? "yes" : "no"}});
         crash_point("as2-after-receive");
         f.disposition = "processed";
         f.text = "The message was received and recorded (transmission " + std::to_string(r.transmission_id) + ").";
@@ -1023,7 +1073,8 @@ struct gateway::impl {
         std::string const outcome = transport::as2::disposition_outcome(mdn.disposition);
         (void)st->audit("edigw serve", "transmission", tid, "mdn-received", "", outcome,
                         id + " MIC " + mdn.mic + (mdn.was_signed ? " signed" : " unsigned"));
-        say("as2 " + p.id + ": asynchronous MDN for " + id + ": " + outcome);
+        event("info", "as2.mdn_received", "as2 " + p.id + ": asynchronous MDN for " + id + ": " + outcome,
+              {{"partner", p.id}, {"message_id", id}, {"transmission", std::to_string(tid)}, {"disposition", outcome}});
         verify_async_mdns(*st, p);
         return text_response(http::status::ok, "");
     }
@@ -1100,7 +1151,9 @@ struct gateway::impl {
             log::sql::statement u(st.db(), "UPDATE mdns_expected SET received_at = coalesce(received_at, ?), verdict = ? WHERE transmission_id = ?");
             u.bind(1, log::now_iso()).bind(2, verdict).bind(3, tid);
             (void)u.run();
-            if (verdict.rfind("refused", 0) == 0) say("as2 " + p.id + ": transmission " + std::to_string(tid) + ": MDN " + verdict);
+            if (verdict.rfind("refused", 0) == 0)
+                event("error", "as2.mdn_refused", "as2 " + p.id + ": transmission " + std::to_string(tid) + ": MDN " + verdict,
+                      {{"partner", p.id}, {"transmission", std::to_string(tid)}});
         }
     }
 
@@ -1146,7 +1199,8 @@ struct gateway::impl {
                           auto r = transport::as2::send(bytes, name, *p.as2, creds, cfg.as2_public_url, std::chrono::seconds(30), id);
                           if (!r.delivered) {
                               ++m.as2_send_failed;
-                              say("as2 " + p.id + ": " + name + " not delivered: " + r.error);
+                              event("error", "as2.not_delivered", "as2 " + p.id + ": " + name + " not delivered: " + r.error,
+                                    {{"partner", p.id}, {"file", name}, {"message_id", id}});
                               return false;
                           }
                           ++m.as2_sent;

@@ -45,6 +45,10 @@ struct config {
     std::string as2_public_url;          // where partners post asynchronous MDNs to us (our client asks for them there)
     std::uint16_t as2_tls_port = 0;      // 0: no HTTPS listener
     std::filesystem::path as2_tls_certificate, as2_tls_key; // PEM: the server's chain and key
+    // text: "TIME [level: ]message"; json: one object a line with ts, level,
+    // event, the event's fields (partner, transport, file, message_id,
+    // transmission, status ...) and msg, for log shippers.
+    std::string log_format = "text";
 };
 
 struct config_error {
@@ -57,7 +61,7 @@ struct config_error {
 // Reads `edigw serve --config FILE` (TOML, strict like the partner profiles):
 //   [service] data, partners, admin_address, admin_port, admin_token_env, poll_ms, workers,
 //             as2_address, as2_port, as2_max_connections, as2_read_timeout_s, as2_public_url,
-//             as2_tls_port, as2_tls_certificate, as2_tls_key
+//             as2_tls_port, as2_tls_certificate, as2_tls_key, log_format
 bool load_config(std::filesystem::path const& file, config& out, config_error& err);
 
 // Counters for /metrics (Prometheus text format).

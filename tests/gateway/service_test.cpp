@@ -7,6 +7,7 @@
 
 #include "gateway/log/store.hpp"
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <random>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -54,13 +56,14 @@ struct site {
     }
     ~site() { fs::remove_all(root); }
 
-    pid_t start(char const* crash_at = nullptr) const
+    pid_t start(char const* crash_at = nullptr, std::vector<std::string> extra = {}) const
     {
         std::vector<std::pair<std::string, std::string>> env{{"EDIGW_ADMIN_TOKEN", token}};
         if (crash_at) env.emplace_back("EDIGW_CRASH_AT", crash_at);
-        pid_t pid = edigw::test::spawn_edigw({"serve", "--data", data.string(), "--partners", partners.string(), "--admin-port",
-                                              std::to_string(port), "--received", "2024-03-15"},
-                                             root / "serve.log", env);
+        std::vector<std::string> args{"serve", "--data", data.string(), "--partners", partners.string(), "--admin-port",
+                                      std::to_string(port), "--received", "2024-03-15"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        pid_t pid = edigw::test::spawn_edigw(args, root / "serve.log", env);
         // Up when /healthz answers.
         for (int i = 0; i < 100; ++i) {
             if (curl("/healthz", true).find("ok") != std::string::npos) break;
@@ -168,6 +171,47 @@ TEST_CASE("serve: a drop folder, answered once, and a resend answered again, and
 
     int status = stop(pid, SIGTERM);
     CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0)); // graceful
+}
+
+TEST_CASE("serve --log-format json: one JSON object a line, events with their fields, no secrets", "[service]")
+{
+    site s;
+    pid_t pid = s.start(nullptr, {"--log-format", "json"});
+    s.drop("a.x12", order(1));
+    REQUIRE(s.wait_for([&] { return s.count(s.out) == 2 && s.count(s.in) == 0; }));
+    s.drop("bad.x12", "ISA*00*this is not an interchange~");
+    REQUIRE(s.wait_for([&] { return s.count(s.in) == 0; }));
+    int status = stop(pid, SIGTERM);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    std::istringstream lines(edigw::test::read_file((s.root / "serve.log").string()));
+    std::size_t n = 0, received = 0;
+    for (std::string line; std::getline(lines, line);) {
+        INFO(line);
+        boost::system::error_code ec;
+        auto v = boost::json::parse(line, ec);
+        REQUIRE(!ec);
+        auto const& o = v.as_object();
+        ++n;
+        CHECK(o.contains("ts"));
+        CHECK(o.contains("level"));
+        CHECK(o.contains("event"));
+        CHECK(o.contains("msg"));
+        if (o.at("event") == "file.received" && o.at("file") == "a.x12") {
+            ++received;
+            CHECK(o.at("partner") == "buyerco");
+            CHECK(o.at("transport") == "folder");
+            CHECK(o.at("status") == "processed");
+            CHECK(o.at("orders_accepted") == "1");
+            CHECK(!o.at("transmission").as_string().empty());
+        }
+        CHECK(line.find(token) == std::string::npos); // the admin token is never logged
+    }
+    CHECK(n >= 4); // start-up lines, both files, the stop
+    CHECK(received == 1);
+    // A wrong format is refused up front.
+    auto r = edigw::test::shell(std::string(EDIGW_BINARY) + " serve --log-format yaml --data '" + s.data.string() + "'", true);
+    CHECK(r.code == 2);
+    CHECK(r.out.find("--log-format must be text or json") != std::string::npos);
 }
 
 TEST_CASE("serve: killed at every step of taking a file, each file is processed once and answered once", "[service][crash]")
