@@ -486,6 +486,25 @@ struct gateway::impl {
         return done.size();
     }
 
+    // A file received, in the metrics. A resend (a duplicate) is answered
+    // again with the first file's answers, made ready to go once more.
+    // Returns the transmission whose answers go out.
+    std::int64_t account(log::store& st, pipeline::receive_result const& r)
+    {
+        if (r.status == "duplicate" && r.duplicate_of) {
+            ++m.files_duplicate;
+            log::sql::statement reset(st.db(), "UPDATE transmissions SET status = 'ready' WHERE reply_to = ? AND direction = 'out'");
+            reset.bind(1, r.duplicate_of);
+            (void)reset.run();
+            return r.duplicate_of;
+        }
+        ++m.files_received;
+        m.sets += r.sets;
+        m.orders_accepted += r.orders_accepted;
+        m.orders_rejected += r.orders_rejected;
+        return r.transmission_id;
+    }
+
     void take(partners::profile const& p, fs::path const& path)
     {
         take_file(p, path, "folder", folder_sink(p), p.dir / p.folder->inbound / ".done");
@@ -541,20 +560,7 @@ struct gateway::impl {
                       {{"partner", p.id}, {"transport", transport}, {"file", path.filename().string()}});
                 if (!r.transmission_id) return false; // nothing recorded: left in place, retried at the next poll
             }
-            original = r.transmission_id;
-            if (r.status == "duplicate" && r.duplicate_of) {
-                ++m.files_duplicate;
-                original = r.duplicate_of;
-                // A resend: answered again with the first acks.
-                log::sql::statement reset(st->db(), "UPDATE transmissions SET status = 'ready' WHERE reply_to = ? AND direction = 'out'");
-                reset.bind(1, original);
-                (void)reset.run();
-            } else {
-                ++m.files_received;
-                m.sets += r.sets;
-                m.orders_accepted += r.orders_accepted;
-                m.orders_rejected += r.orders_rejected;
-            }
+            original = account(*st, r);
             event("info", "file.received", "received " + path.filename().string() + " from " + p.id + " via " + transport + ": " + r.status,
                   {{"partner", p.id},
                    {"transport", transport},
@@ -1019,18 +1025,7 @@ struct gateway::impl {
             return answer(mdn_response(f, sign_with, ask.micalg), 0);
         }
         ++m.as2_messages;
-        original = r.status == "duplicate" && r.duplicate_of ? r.duplicate_of : r.transmission_id;
-        if (r.status == "duplicate" && r.duplicate_of) {
-            ++m.files_duplicate;
-            log::sql::statement reset(st->db(), "UPDATE transmissions SET status = 'ready' WHERE reply_to = ? AND direction = 'out'");
-            reset.bind(1, original);
-            (void)reset.run();
-        } else {
-            ++m.files_received;
-            m.sets += r.sets;
-            m.orders_accepted += r.orders_accepted;
-            m.orders_rejected += r.orders_rejected;
-        }
+        original = account(*st, r);
         event("info", "file.received",
               "received " + label + " via as2: " + r.status + (opened.was_signed ? ", signed" : "") + (opened.was_encrypted ? ", encrypted" : "")
                   + (opened.was_compressed ? ", compressed" : ""),

@@ -281,6 +281,22 @@ partner_message make(fs::path const& work, std::string const& x12, std::string c
 
 std::string const enveloped = "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m";
 
+// BuyerCo's own gateway, which knows us as its partner "sellerco": BuyerCo's
+// profile with the ISA ids swapped, and AS2 with the keys the other way round.
+void partner_side(fs::path const& partners)
+{
+    std::string t = read_file((fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml").string());
+    t = t.substr(0, t.find("[transport"));
+    for (auto at = t.find("BUYERID"); at != std::string::npos; at = t.find("BUYERID", at + 1)) t.replace(at, 7, "@@@@@@@");
+    for (auto at = t.find("SELLERID"); at != std::string::npos; at = t.find("SELLERID", at + 1)) t.replace(at, 8, "BUYERID");
+    for (auto at = t.find("@@@@@@@"); at != std::string::npos; at = t.find("@@@@@@@", at + 1)) t.replace(at, 7, "SELLERID");
+    for (auto at = t.find("buyerco/"); at != std::string::npos; at = t.find("buyerco/", at + 1)) t.replace(at, 8, "sellerco/");
+    fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", partners / "sellerco", fs::copy_options::recursive);
+    write(partners / "sellerco.toml",
+          t + "[transport.as2]\ntheir_as2_id = \"SELLERCO\"\nour_as2_id = \"BUYERCO\"\ntheir_certificate = \"" + cert("sellerco").string()
+              + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n");
+}
+
 // One HTTP request received by a tiny server standing in for the partner's async MDN endpoint.
 struct mdn_catcher {
     boost::asio::io_context ioc;
@@ -639,22 +655,7 @@ TEST_CASE("as2: our client delivers the 999 and 855 to a partner's AS2 server an
 {
     // The partner's side: a second edigw that knows us as its partner "sellerco".
     gateway_process them("partner");
-    {
-        std::string t = read_file((fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml").string());
-        t = t.substr(0, t.find("[transport"));
-        // Their view: the ISA ids swapped.
-        auto swap = [&](std::string const& a, std::string const& b) {
-            for (auto at = t.find(a); at != std::string::npos; at = t.find(a, at + 1)) t.replace(at, a.size(), "@@");
-            for (auto at = t.find(b); at != std::string::npos; at = t.find(b, at + 1)) t.replace(at, b.size(), a);
-            for (auto at = t.find("@@"); at != std::string::npos; at = t.find("@@", at + 1)) t.replace(at, 2, b);
-        };
-        swap("BUYERID", "SELLERID");
-        fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", them.partners / "sellerco", fs::copy_options::recursive);
-        t += "[transport.as2]\ntheir_as2_id = \"SELLERCO\"\nour_as2_id = \"BUYERCO\"\ntheir_certificate = \"" + cert("sellerco").string()
-             + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n";
-        for (auto at = t.find("buyerco/"); at != std::string::npos; at = t.find("buyerco/", at + 1)) t.replace(at, 8, "sellerco/");
-        write(them.partners / "sellerco.toml", t);
-    }
+    partner_side(them.partners);
     them.start();
 
     gateway_process us("us");
@@ -719,16 +720,7 @@ struct crash_pair {
     fs::path work;
     crash_pair()
     {
-        std::string t = read_file((fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml").string());
-        t = t.substr(0, t.find("[transport"));
-        for (auto at = t.find("BUYERID"); at != std::string::npos; at = t.find("BUYERID", at + 1)) t.replace(at, 7, "@@@@@@@");
-        for (auto at = t.find("SELLERID"); at != std::string::npos; at = t.find("SELLERID", at + 1)) t.replace(at, 8, "BUYERID");
-        for (auto at = t.find("@@@@@@@"); at != std::string::npos; at = t.find("@@@@@@@", at + 1)) t.replace(at, 7, "SELLERID");
-        for (auto at = t.find("buyerco/"); at != std::string::npos; at = t.find("buyerco/", at + 1)) t.replace(at, 8, "sellerco/");
-        fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", them.partners / "sellerco", fs::copy_options::recursive);
-        write(them.partners / "sellerco.toml",
-              t + "[transport.as2]\ntheir_as2_id = \"SELLERCO\"\nour_as2_id = \"BUYERCO\"\ntheir_certificate = \"" + cert("sellerco").string()
-                  + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n");
+        partner_side(them.partners);
         profile(us.partners, "buyerco",
                 "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port)
                     + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
@@ -809,18 +801,7 @@ TEST_CASE("as2: killed at every step and at random moments, each message is proc
 TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checked", "[as2][service]")
 {
     gateway_process them("async-them");
-    {
-        std::string t = read_file((fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco.toml").string());
-        t = t.substr(0, t.find("[transport"));
-        for (auto at = t.find("BUYERID"); at != std::string::npos; at = t.find("BUYERID", at + 1)) t.replace(at, 7, "@@@@@@@");
-        for (auto at = t.find("SELLERID"); at != std::string::npos; at = t.find("SELLERID", at + 1)) t.replace(at, 8, "BUYERID");
-        for (auto at = t.find("@@@@@@@"); at != std::string::npos; at = t.find("@@@@@@@", at + 1)) t.replace(at, 7, "SELLERID");
-        for (auto at = t.find("buyerco/"); at != std::string::npos; at = t.find("buyerco/", at + 1)) t.replace(at, 8, "sellerco/");
-        fs::copy(fs::path(EDIGW_SOURCE_DIR) / "partners" / "buyerco", them.partners / "sellerco", fs::copy_options::recursive);
-        write(them.partners / "sellerco.toml",
-              t + "[transport.as2]\ntheir_as2_id = \"SELLERCO\"\nour_as2_id = \"BUYERCO\"\ntheir_certificate = \"" + cert("sellerco").string()
-                  + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n");
-    }
+    partner_side(them.partners);
     them.start();
     gateway_process us("async-us");
     profile(us.partners, "buyerco",
