@@ -331,9 +331,11 @@ struct gateway::impl {
             fs::path in = p.dir / p.folder->inbound;
             std::error_code ec;
             if (!fs::is_directory(in, ec)) continue;
+            std::set<std::string> listed;
             for (auto const& e : fs::directory_iterator(in, ec)) {
                 if (stopping) return;
                 std::string name = e.path().filename().string();
+                listed.insert(e.path().string());
                 // Partners write under a temporary name or a dot name, then rename.
                 if (!e.is_regular_file() || name.empty() || name[0] == '.' || name.size() > 200
                     || (name.size() > 4 && name.substr(name.size() - 4) == ".tmp"))
@@ -364,6 +366,12 @@ struct gateway::impl {
                     in_flight.erase(path.string());
                 });
             }
+            // Forget what was seen of files gone before they were taken (a
+            // partner's temporary names, a file taken back): nothing piles up.
+            std::string const prefix = (in / "").string();
+            std::lock_guard lock(mu);
+            std::erase_if(closed, [&](std::string const& k) { return k.rfind(prefix, 0) == 0 && !listed.count(k); });
+            std::erase_if(last_size, [&](auto const& kv) { return kv.first.rfind(prefix, 0) == 0 && !listed.count(kv.first); });
         }
     }
 
