@@ -265,7 +265,7 @@ async function kpis(p) {
       barChart('Overdue acknowledgments (by due day)', 'chart-overdue', k.by_day, [['overdue_acks', 'bar-bad']], { stacked: false })),
     k.overdue.length ? h('h2', {}, 'Overdue acknowledgments') : null,
     k.overdue.length ? h('table', { id: 'overdue' }, h('tbody', {}, k.overdue.map((o) => h('tr', {}, h('td', {}, o.partner),
-      h('td', {}, `group ${o.functional_id} ${o.control_number}`), h('td', {}, h('a', { href: '#/t/' + o.transmission_id }, 'transmission ' + o.transmission_id)),
+      h('td', {}, o.functional_id === 'MDN' ? `AS2 message ${o.control_number}: no MDN` : `group ${o.functional_id} ${o.control_number}: no 997/999`), h('td', {}, h('a', { href: '#/t/' + o.transmission_id }, 'transmission ' + o.transmission_id)),
       h('td', {}, 'due ' + o.due_at))))) : null);
 }
 
