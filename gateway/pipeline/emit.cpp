@@ -10,7 +10,6 @@
 #include "x12/validator.hpp"
 #include "x12/writer.hpp"
 
-#include <chrono>
 #include <boost/json.hpp>
 
 #include <cstdlib>
