@@ -271,10 +271,15 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
                 if (t.set_id == document) guide.push_back(t);
             x12::validator v(*dict, std::move(guide));
             auto refs = doc->sets();
-            for (std::size_t k = 0; k < refs.size() && k < sets.size(); ++k) {
-                std::vector<x12::diagnostic> diags;
-                v.validate(doc->transaction(refs[k]), diags);
-                for (auto& d : diags) {
+            std::size_t const n = std::min(refs.size(), sets.size());
+            // Validated on a few threads for a large batch (a validator and a
+            // parsed document are read-only here), reported in order.
+            std::vector<std::vector<x12::diagnostic>> found(n);
+            parallel_ranges(n).run([&](std::size_t b, std::size_t e, std::size_t) {
+                for (std::size_t k = b; k < e; ++k) v.validate(doc->transaction(refs[k]), found[k]);
+            });
+            for (std::size_t k = 0; k < n; ++k) {
+                for (auto& d : found[k]) {
                     if (d.severity == x12::severity::warning) continue;
                     doc->locate(d.where);
                     std::string where;
