@@ -798,21 +798,29 @@ TEST_CASE("as2: killed at every step and at random moments, each message is proc
     CHECK(c.them.sql("SELECT count(*) FROM transmissions WHERE status = 'duplicate'") == 0);
 }
 
+// Our gateway with BuyerCo on AS2 at `partner_port`, asking for asynchronous
+// MDNs (to our own listener), started, and sent one order by BuyerCo: our
+// TA1, 999 and 855 then go out to the partner. `extra`: more profile keys.
+void start_async_and_post(gateway_process& us, std::uint16_t partner_port, std::string const& extra, std::string const& message_id)
+{
+    profile(us.partners, "buyerco",
+            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(partner_port)
+                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
+                + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nmdn = \"async\"\n" + extra);
+    us.start({"--as2-public-url", "http://127.0.0.1:" + std::to_string(us.port) + "/as2"});
+    fs::path work = us.root / "work";
+    fs::create_directories(work);
+    auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
+    REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", message_id, enveloped), work).status == 200);
+}
+
 TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checked", "[as2][service]")
 {
     gateway_process them("async-them");
     partner_side(them.partners);
     them.start();
     gateway_process us("async-us");
-    profile(us.partners, "buyerco",
-            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port)
-                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
-                + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nmdn = \"async\"\ntransfer_encoding = \"base64\"\n");
-    us.start({"--as2-public-url", "http://127.0.0.1:" + std::to_string(us.port) + "/as2"});
-    fs::path work = us.root / "work";
-    fs::create_directories(work);
-    auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
-    REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", "<a-1@buyerco>", enveloped), work).status == 200);
+    start_async_and_post(us, them.port, "transfer_encoding = \"base64\"\n", "<a-1@buyerco>");
     // Our TA1, 999 and 855 go out asking for asynchronous MDNs; BuyerCo's gateway posts them back to us.
     auto received = [&] { return us.sql("SELECT count(*) FROM audit WHERE action = 'mdn-verified' AND new_value = 'processed'"); };
     for (int i = 0; i < 300 && received() < 3; ++i) std::this_thread::sleep_for(50ms);
@@ -830,15 +838,7 @@ TEST_CASE("as2: an asynchronous MDN that never comes is reported overdue after t
 {
     silent_partner them;
     gateway_process us("async-silent");
-    profile(us.partners, "buyerco",
-            "[transport.as2]\ntheir_as2_id = \"BUYERCO\"\nour_as2_id = \"SELLERCO\"\nurl = \"http://127.0.0.1:" + std::to_string(them.port())
-                + "/as2\"\ntheir_certificate = \"" + cert("buyerco").string() + "\"\nour_certificate = \"" + cert("sellerco").string()
-                + "\"\nour_private_key = \"" + key("sellerco").string() + "\"\nmdn = \"async\"\nmdn_timeout_minutes = 2\n");
-    us.start({"--as2-public-url", "http://127.0.0.1:" + std::to_string(us.port) + "/as2"});
-    fs::path work = us.root / "work";
-    fs::create_directories(work);
-    auto m = make(work, sample("850-005010-original.x12"), "buyerco", "sha256", "sellerco", "aes256");
-    REQUIRE(post(us.port, m.body, as2_headers("BUYERCO", "<s-1@buyerco>", enveloped), work).status == 200);
+    start_async_and_post(us, them.port(), "mdn_timeout_minutes = 2\n", "<s-1@buyerco>");
     // Our TA1, 999 and 855 are taken by the partner, which sends no MDN: each is waited for, due two minutes after it went.
     auto waited = [&] { return us.sql("SELECT count(*) FROM mdns_expected WHERE received_at IS NULL"); };
     for (int i = 0; i < 300 && waited() < 3; ++i) std::this_thread::sleep_for(50ms);
