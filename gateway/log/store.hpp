@@ -60,8 +60,8 @@ public:
     [[nodiscard]] bool archive(std::string_view bytes, std::string& sha256, std::string& err);
     // The same without waiting for the disk: a file is made durable by the
     // next sync_archive(), which must come before the commit of any record
-    // that refers to it (one syncfs instead of an fsync per document: a file
-    // of 10,000 orders makes 10,000 855s). Inline bytes share the commit.
+    // that refers to it (the files fsynced together, then their folders,
+    // rather than each on its own). Inline bytes share the commit.
     [[nodiscard]] bool archive_deferred(std::string_view bytes, std::string& sha256, std::string& err);
     // A no-op unless archive_deferred() wrote a file since the last call.
     [[nodiscard]] bool sync_archive(std::string& err);

@@ -169,6 +169,7 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         for (std::size_t i = b; i < e; ++i)
             if (!tpl->render(*datas[i], dict, all[i], te)) why[i] = te.what();
     });
+    r.steps.lap("render");
     std::vector<std::vector<mappings::rendered_segment>> sets;
     std::vector<std::size_t> index; // sets[k] renders datas[index[k]]
     sets.reserve(datas.size());
@@ -249,6 +250,7 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         }
         isa = *i, gs = *g, stn = *n;
     }
+    r.steps.lap("numbers");
 
     // The release rule: parse and validate before anything is recorded or
     // sent; a set that fails is left out and reported, with the template line.
@@ -256,7 +258,9 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
     for (int pass = 0; pass < 2 && !sets.empty(); ++pass) {
         r.interchange.clear();
         if (!write(isa, gs, stn, r.interchange)) return r;
+        r.steps.lap("write");
         doc.emplace(x12::document::parse(r.interchange));
+        r.steps.lap("parse");
         std::vector<std::size_t> failed;
         for (auto const& d : doc->diagnostics())
             if (d.severity != x12::severity::warning) {
@@ -278,6 +282,7 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
             parallel_ranges(n).run([&](std::size_t b, std::size_t e, std::size_t) {
                 for (std::size_t k = b; k < e; ++k) v.validate(doc->transaction(refs[k]), found[k]);
             });
+            r.steps.lap("validate");
             for (std::size_t k = 0; k < n; ++k) {
                 for (auto& d : found[k]) {
                     if (d.severity == x12::severity::warning) continue;
@@ -318,6 +323,7 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
     auto& st = *opts.st;
     std::string err;
     r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err, &*doc);
+    r.steps.lap("record");
     // On our own transaction the archive is synced before the commit; in the
     // caller's, the caller does it once for all it archived.
     if (r.transmission_id && tx && !st.sync_archive(err)) r.transmission_id = 0;

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "gateway/log/store.hpp"
+#include "gateway/pipeline/phases.hpp"
 #include "mappings/json.hpp"
 #include "mappings/order.hpp"
 #include "mappings/template.hpp"
@@ -47,6 +48,7 @@ struct emit_result {
     std::uint64_t isa13 = 0, gs06 = 0;
     std::vector<std::size_t> released;                      // emit_batch: which of the data went out
     std::vector<std::pair<std::size_t, std::string>> refused; // emit_batch: which did not, and why
+    phases steps;                                           // where the time went
 };
 
 // The data a 855 template sees.

@@ -286,6 +286,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         return r;
     }
     crash_point("after-archive");
+    r.steps.lap("archive");
 
     partners::profile const* partner = forced ? forced : sender_profile(bytes, profiles);
     r.partner = partner ? partner->id : std::string("unknown");
@@ -338,6 +339,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         return r;
     }
 
+    r.steps.lap("duplicate-file");
+
     // 3. Analyse with the log's memory.
     inbound_options io;
     io.partner = forced;
@@ -364,6 +367,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     };
     r.an = analyse_bytes(std::move(bytes), file_name, io);
     auto& an = r.an;
+    r.steps.lap("analyse");
 
     // The same set again (same GS06, ST02 and content): recorded, not processed.
     std::map<std::tuple<std::size_t, std::size_t, std::size_t>, bool> duplicate_set;
@@ -393,6 +397,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             }
     }
 
+    r.steps.lap("duplicate-sets");
+
     // 4. One transaction for everything this file leads to.
     log::sql::transaction tx(db);
     if (!tx.began()) {
@@ -410,6 +416,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     numbers.next_group = [&] { return st.next_control_number(partner->id, "gs").value_or(0); };
     io.numbers = &numbers;
     build_acks(an, io);
+    r.steps.lap("acks");
 
     std::int64_t const tx_id = rec.transmission(partner->id, "in", opts.transport, remote, 0, sha,
                                                 "received", "X12", 0, 0, {});
@@ -516,6 +523,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         }
     }
 
+    r.steps.lap("record-sets");
+
     // Acknowledgments partners sent us, matched to what we sent.
     for (auto const& a : an.inbound_acks) {
         statement u(db, "UPDATE groups SET status = ?, accepted_sets = ?, ack_received_at = ?, ack_transmission_id = ? "
@@ -585,6 +594,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         }
     }
 
+    r.steps.lap("record-acks");
+
     // The 855 for every processed order, released (validated) or reported, in
     // this same transaction: a crash leaves either the file with its 855s or
     // neither.
@@ -625,7 +636,9 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             std::vector<boost::json::value const*> ptrs;
             ptrs.reserve(datas.size());
             for (auto const& d : datas) ptrs.push_back(&*d);
+            r.steps.lap("855-data");
             auto e = emit_batch(*p, "855", "PR", ptrs, eo);
+            r.steps.add(e.steps, "855-");
             // An order whose 855 the release rule refuses stands; its 855 is
             // not sent, and the log says why.
             for (auto const& [i, why] : e.refused) {
@@ -669,11 +682,13 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (opts.reprocess_of)
             rec.audit("transmission", opts.reprocess_of, "reprocessed", {}, r.status, "as transmission " + std::to_string(tx_id));
     }
+    r.steps.lap("status");
     // Everything archived for this file (our answers) on disk before the commit refers to it.
     if (ok && !st.sync_archive(err)) {
         r.error = err;
         ok = false;
     }
+    r.steps.lap("sync");
     crash_point("before-commit");
     if (!ok) return r; // the transaction rolls back: nothing of this file is recorded
     if (!tx.commit()) {
@@ -681,6 +696,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         return r;
     }
     crash_point("after-commit");
+    r.steps.lap("commit");
     r.ok = true;
     return r;
 }

@@ -19,6 +19,7 @@
 
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/inbound.hpp"
+#include "gateway/pipeline/phases.hpp"
 
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@ struct receive_result {
     std::vector<outbound_doc> acks;    // what to send back (the first time's, for a duplicate)
     std::size_t sets = 0, orders_accepted = 0, orders_rejected = 0, acks_matched = 0;
     std::vector<outbound_doc> documents; // the 855s made for this file (with_855)
+    phases steps;                      // where the time went
 };
 
 // `forced` may be null: the partner is then found by the ISA sender.

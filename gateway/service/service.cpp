@@ -408,17 +408,9 @@ struct gateway::impl {
         std::function<bool()> flush;
     };
 
-    static bool write_file(fs::path const& target, std::string const& bytes)
-    {
-        fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!(f << bytes) || !f.flush()) return false;
-        f.close();
-        std::error_code ec;
-        fs::rename(tmp, target, ec);
-        return !ec;
-    }
-
+    // Each answer written under a dot name, fsynced and renamed into place;
+    // the flush makes the renames durable with one fsync of the folder
+    // (syncfs would wait for everything anyone wrote on the file system).
     sink folder_sink(partners::profile const& p)
     {
         fs::path out = p.dir / p.folder->outbound;
@@ -427,12 +419,12 @@ struct gateway::impl {
                     fs::create_directories(out, ec);
                     fs::path target = out / name;
                     where = target.string();
-                    return fs::exists(target) || write_file(target, bytes);
+                    return fs::exists(target) || write_durably(target, bytes);
                 },
                 [out] {
                     int fd = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                     if (fd < 0) return false;
-                    bool ok = ::syncfs(fd) == 0;
+                    bool ok = ::fsync(fd) == 0;
                     ::close(fd);
                     return ok;
                 }};
@@ -443,7 +435,7 @@ struct gateway::impl {
     // before the marks re-puts the same files under the same names (skipped
     // when still there); an answer marked sent is never put again.
     std::size_t deliver(log::store& st, std::int64_t original, std::string const& transport, sink const& to,
-                        std::string const& partner = {})
+                        std::string const& partner = {}, pipeline::phases* steps = nullptr)
     {
         // original 0: the partner's documents made on their own (edigw emit), and the
         // 855s of a reprocess run through the API, waiting to go.
@@ -477,11 +469,13 @@ struct gateway::impl {
             }
             done.push_back({id, name, where, status});
         }
+        if (steps) steps->lap("deliver-put");
         if (done.empty()) return 0;
         if (to.flush && !to.flush()) {
             say("error: cannot flush the answers to transmission " + std::to_string(original));
             return 0;
         }
+        if (steps) steps->lap("deliver-flush");
         log::sql::transaction tx(st.db());
         std::string const now = log::now_iso();
         for (auto const& d : done) {
@@ -490,6 +484,7 @@ struct gateway::impl {
             if (u.run()) (void)st.audit("edigw serve", "transmission", d.id, "sent", d.old_status, "sent", d.where);
         }
         if (!tx.commit()) return 0;
+        if (steps) steps->lap("deliver-mark");
         m.acks_sent += done.size();
         return done.size();
     }
@@ -526,6 +521,7 @@ struct gateway::impl {
     {
         if (stopping) return false; // parked: the next start takes it
         auto const t0 = std::chrono::steady_clock::now();
+        pipeline::phases steps;
         log::store* st = store();
         if (!st) {
             ++m.files_failed;
@@ -536,6 +532,7 @@ struct gateway::impl {
             ++m.files_failed;
             return false;
         }
+        steps.lap("read");
         std::string const sha = log::sha256_hex(bytes);
         std::error_code ec;
         fs::create_directories(done_dir, ec);
@@ -551,6 +548,7 @@ struct gateway::impl {
             q.bind(1, p.id).bind(2, sha);
             if (q.step()) original = q.integer(0);
         }
+        steps.lap("recovery-check");
         if (original) {
             event("info", "file.recovering", "recovering " + path.filename().string() + " (transmission " + std::to_string(original) + ")",
                   {{"partner", p.id}, {"transport", transport}, {"file", path.filename().string()}, {"transmission", std::to_string(original)}});
@@ -562,6 +560,7 @@ struct gateway::impl {
             o.received_date = cfg.received_date;
             o.with_855 = true; // decisions -> 855 -> delivery, as the service's pipeline
             auto r = pipeline::receive_bytes(*st, bytes, path.string(), &p, profiles, o);
+            steps.add(r.steps);
             if (!r.ok) {
                 ++m.files_failed;
                 event("error", "file.failed", path.string() + ": " + r.error,
@@ -581,13 +580,14 @@ struct gateway::impl {
             // A large file's analysis (every order, every finding) is freed on
             // another worker while this one delivers the answers.
             if (r.sets > 1000) asio::post(*pool, [an = std::make_shared<pipeline::analysis>(std::move(r.an))] {});
+            steps.lap("account");
             if (r.status == "duplicate" && r.duplicate_of) {
                 deliver(*st, original, transport, to);
                 fs::rename(path, done, ec);
                 return !ec;
             }
         }
-        deliver(*st, original, transport, to);
+        deliver(*st, original, transport, to, {}, &steps);
         crash_point("serve-after-deliver");
         // Moved out first, then marked: a crash in between leaves a moved file
         // and an unmarked record, which nothing acts on again.
@@ -596,8 +596,13 @@ struct gateway::impl {
             say("error: cannot move " + path.string() + ": " + ec.message());
             return false;
         }
+        steps.lap("move");
         (void)st->audit("edigw serve", "transmission", original, "taken", "", "", done.string());
+        steps.lap("mark");
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        event("info", "file.taken", path.filename().string() + " taken in " + std::to_string(us / 1000) + " ms (" + steps.text() + ")",
+              {{"partner", p.id}, {"transport", transport}, {"file", path.filename().string()},
+               {"transmission", std::to_string(original)}, {"ms", std::to_string(us / 1000)}, {"steps", steps.text()}});
         m.ack_latency_us_sum += static_cast<std::uint64_t>(us);
         ++m.ack_latency_count;
         return true;

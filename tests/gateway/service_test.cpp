@@ -184,7 +184,7 @@ TEST_CASE("serve --log-format json: one JSON object a line, events with their fi
     int status = stop(pid, SIGTERM);
     CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
     std::istringstream lines(edigw::test::read_file((s.root / "serve.log").string()));
-    std::size_t n = 0, received = 0;
+    std::size_t n = 0, received = 0, taken = 0;
     for (std::string line; std::getline(lines, line);) {
         INFO(line);
         boost::system::error_code ec;
@@ -204,10 +204,23 @@ TEST_CASE("serve --log-format json: one JSON object a line, events with their fi
             CHECK(o.at("orders_accepted") == "1");
             CHECK(!o.at("transmission").as_string().empty());
         }
+        if (o.at("event") == "file.taken" && o.at("file") == "a.x12") {
+            ++taken;
+            // Where the time went, step by step, in the order the steps ran.
+            std::string const steps(o.at("steps").as_string());
+            auto at = [&](char const* step) { return steps.find(std::string(step) + "="); };
+            CHECK(at("read") == 0);
+            CHECK(at("archive") < at("analyse"));
+            CHECK(at("analyse") < at("855-render"));
+            CHECK(at("855-render") < at("commit"));
+            CHECK(at("commit") < at("deliver-put"));
+            CHECK(at("mark") != std::string::npos);
+        }
         CHECK(line.find(token) == std::string::npos); // the admin token is never logged
     }
     CHECK(n >= 4); // start-up lines, both files, the stop
     CHECK(received == 1);
+    CHECK(taken == 1);
     // A wrong format is refused up front.
     auto r = edigw::test::shell(std::string(EDIGW_BINARY) + " serve --log-format yaml --data '" + s.data.string() + "'", true);
     CHECK(r.code == 2);
