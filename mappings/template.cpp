@@ -25,8 +25,17 @@ std::string template_error::what() const
 
 namespace {
 
+// A filter's name is resolved when the template is compiled: rendering
+// ten thousand 855s would otherwise compare it against every known name for
+// every element.
+enum class filter_op : std::uint8_t {
+    date8, date6, time4, time6, r, n, pad, trunc, zpad, fit, upper, default_, map, count, sum, first, spread
+};
+
 struct filter {
     std::string name, arg;
+    filter_op op = filter_op::r;
+    std::size_t number = 0; // n0-n9: the digits; pad, trunc, zpad: the width
 };
 
 struct placeholder {
@@ -183,6 +192,19 @@ bool parse_placeholder(std::string_view s, placeholder& out, std::size_t& err_at
             err_at = static_cast<std::size_t>(at - s.data());
             expected = "a number after '" + f.name + ":'";
             return false;
+        }
+        static constexpr std::pair<std::string_view, filter_op> ops[] = {
+            {"date8", filter_op::date8}, {"date6", filter_op::date6}, {"time4", filter_op::time4}, {"time6", filter_op::time6},
+            {"r", filter_op::r},         {"pad", filter_op::pad},     {"trunc", filter_op::trunc}, {"zpad", filter_op::zpad},
+            {"fit", filter_op::fit},     {"upper", filter_op::upper}, {"default", filter_op::default_}, {"map", filter_op::map},
+            {"count", filter_op::count}, {"sum", filter_op::sum},     {"first", filter_op::first}, {"spread", filter_op::spread}};
+        if (f.name.size() == 2 && f.name[0] == 'n') {
+            f.op = filter_op::n;
+            f.number = static_cast<std::size_t>(f.name[1] - '0');
+        } else {
+            for (auto const& [n, op] : ops)
+                if (n == f.name) f.op = op;
+            if (f.op == filter_op::pad || f.op == filter_op::trunc || f.op == filter_op::zpad) f.number = std::stoul(f.arg);
         }
         out.filters.push_back(std::move(f));
     }
@@ -602,7 +624,7 @@ private:
     {
         if (e.size() != 1 || e[0].size() != 1 || e[0][0].size() != 1) return nullptr;
         auto const* ph = std::get_if<placeholder>(&e[0][0][0]);
-        return ph && !ph->filters.empty() && ph->filters.back().name == "spread" ? ph : nullptr;
+        return ph && !ph->filters.empty() && ph->filters.back().op == filter_op::spread ? ph : nullptr;
     }
 
     bool pieces(std::vector<piece> const& ps, compiled_template::node const& n, std::uint16_t el, std::uint16_t comp, std::string& s)
@@ -631,10 +653,12 @@ private:
             return fail(n.line, n.tag + (el < 10 ? "0" : "") + std::to_string(el) + ": {" + join(ph.path) + "} " + what);
         };
         for (auto const& f : ph.filters) {
-            if (f.name == "count") {
+            switch (f.op) {
+            case filter_op::count:
                 s = v && v->is_array() ? std::to_string(v->as_array().size()) : "0";
                 v = nullptr;
-            } else if (f.name == "first") {
+                break;
+            case filter_op::first:
                 if (v && v->is_array() && !v->as_array().empty()) {
                     first_holder = v->as_array().front();
                     v = &first_holder;
@@ -643,7 +667,8 @@ private:
                     v = nullptr;
                     s.clear();
                 }
-            } else if (f.name == "sum") {
+                break;
+            case filter_op::sum: {
                 x12::decimal total;
                 if (v && v->is_array())
                     for (auto const& item : v->as_array()) {
@@ -656,49 +681,67 @@ private:
                     }
                 s = total.to_string();
                 v = nullptr;
-            } else if (f.name == "date8" || f.name == "date6") {
-                if (s.empty()) continue;
+                break;
+            }
+            case filter_op::date8:
+            case filter_op::date6: {
+                if (s.empty()) break;
                 if (s.size() != 10 || s[4] != '-' || s[7] != '-') return bad("'" + s + "' is not an ISO date (YYYY-MM-DD)");
-                std::string d = s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2);
-                s = f.name == "date8" ? d : d.substr(2);
-            } else if (f.name == "time4" || f.name == "time6") {
-                if (s.empty()) continue;
+                // YYYY-MM-DD -> YYYYMMDD (or YYMMDD) in place.
+                s.erase(7, 1);
+                s.erase(4, 1);
+                if (f.op == filter_op::date6) s.erase(0, 2);
+                break;
+            }
+            case filter_op::time4:
+            case filter_op::time6: {
+                if (s.empty()) break;
                 if (s.size() < 5 || s[2] != ':') return bad("'" + s + "' is not an ISO time (HH:MM[:SS])");
                 std::string t = s.substr(0, 2) + s.substr(3, 2);
-                if (f.name == "time6") t += s.size() >= 8 ? s.substr(6, 2) : "00";
+                if (f.op == filter_op::time6) t += s.size() >= 8 ? s.substr(6, 2) : "00";
                 s = t;
-            } else if (f.name == "r") {
-                if (s.empty()) continue;
+                break;
+            }
+            case filter_op::r: {
+                if (s.empty()) break;
                 auto d = x12::decimal::parse_r(s);
                 if (!d) return bad("'" + s + "' is not a decimal number");
                 s = d->to_r();
-            } else if (f.name.size() == 2 && f.name[0] == 'n') {
-                if (s.empty()) continue;
+                break;
+            }
+            case filter_op::n: {
+                if (s.empty()) break;
                 auto d = x12::decimal::parse_r(s);
                 if (!d) return bad("'" + s + "' is not a decimal number");
-                s = d->to_n(static_cast<unsigned>(f.name[1] - '0'));
-            } else if (f.name == "pad") {
-                std::size_t w = std::stoul(f.arg);
-                if (s.size() < w) s.append(w - s.size(), ' ');
-            } else if (f.name == "trunc") {
-                std::size_t w = std::stoul(f.arg);
-                if (s.size() > w) s.resize(w);
-            } else if (f.name == "zpad") {
-                std::size_t w = std::stoul(f.arg);
-                if (s.size() < w) s.insert(0, w - s.size(), '0');
-            } else if (f.name == "upper") {
+                s = d->to_n(static_cast<unsigned>(f.number));
+                break;
+            }
+            case filter_op::pad:
+                if (s.size() < f.number) s.append(f.number - s.size(), ' ');
+                break;
+            case filter_op::trunc:
+                if (s.size() > f.number) s.resize(f.number);
+                break;
+            case filter_op::zpad:
+                if (s.size() < f.number) s.insert(0, f.number - s.size(), '0');
+                break;
+            case filter_op::upper:
                 for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            } else if (f.name == "default") {
+                break;
+            case filter_op::default_:
                 if (s.empty()) s = f.arg;
-            } else if (f.name == "map") {
+                break;
+            case filter_op::map: {
                 auto t = t_.tables.find(f.arg);
                 if (t == t_.tables.end()) return bad("map: no {table " + f.arg + " ...} in this template");
                 auto hit = t->second.find(s);
                 if (hit != t->second.end()) s = hit->second;
-            } else if (f.name == "fit") {
-                if (!dict_) continue;
+                break;
+            }
+            case filter_op::fit: {
+                if (!dict_) break;
                 auto const* seg = dict_->segment(n.tag);
-                if (!seg || el > seg->elements.size()) continue;
+                if (!seg || el > seg->elements.size()) break;
                 auto const* e = &seg->elements[el - 1];
                 if (comp && e->composite && comp <= e->composite->components.size()) e = &e->composite->components[comp - 1];
                 if (s.size() > e->max_length) s.resize(e->max_length);
@@ -707,6 +750,9 @@ private:
                     if (e->type == x12::data_type::n) s.insert(0, e->min_length - s.size(), '0');
                     else if (e->type == x12::data_type::an) s.append(e->min_length - s.size(), ' ');
                 }
+                break;
+            }
+            case filter_op::spread: break; // a whole element's, handled by segment()
             }
         }
         for (char ch : s)

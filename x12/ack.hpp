@@ -80,6 +80,9 @@ public:
     // Where the set just recorded by on_transaction_set sits: its interchange
     // (index into interchanges() once that ends), group and set indexes.
     received_set const* last_set() const noexcept { return group_.sets.empty() ? nullptr : &group_.sets.back(); }
+    // A set of the group being read, by set_index(), for a handler that
+    // validates sets later (in batches) and adds the findings itself.
+    received_set* group_set(std::size_t index) noexcept { return index < group_.sets.size() ? &group_.sets[index] : nullptr; }
     std::size_t interchange_index() const noexcept { return done_.size(); }
     std::size_t group_index() const noexcept { return cur_ ? cur_->groups.size() : 0; }
     std::size_t set_index() const noexcept { return group_.sets.empty() ? 0 : group_.sets.size() - 1; }

@@ -1,10 +1,12 @@
 #include "gateway/pipeline/inbound.hpp"
 
+#include "gateway/pipeline/parallel.hpp"
 #include "mappings/map_850.hpp"
 
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -54,10 +56,68 @@ bool uses_999(partners::profile const* p, std::string_view gs08)
     return kind == x12::fa_kind::always_999 || (kind == x12::fa_kind::by_version && x12::is_5010_or_later(gs08));
 }
 
+// A transaction set kept past its callback: the element views (into the
+// caller's input, which outlives the parse) and segments over them.
+struct set_copy {
+    std::vector<std::string_view> elems;
+    std::vector<x12::segment> segs;
+    std::string id, control_number, implementation_reference;
+    x12::interchange_summary const* interchange = nullptr;
+    x12::group_summary const* group = nullptr;
+    bool has_trailer = false;
+
+    explicit set_copy(x12::transaction_set const& ts)
+        : id(ts.id), control_number(ts.control_number), implementation_reference(ts.implementation_reference),
+          interchange(ts.interchange), group(ts.group), has_trailer(ts.has_trailer)
+    {
+        std::size_t n = 0;
+        for (auto const& sg : ts.segments) n += 1 + sg.size();
+        elems.reserve(n); // no reallocation: the segments' spans point into it
+        segs.reserve(ts.segments.size());
+        for (auto const& sg : ts.segments) {
+            std::size_t const at = elems.size();
+            elems.push_back(sg.tag());
+            elems.insert(elems.end(), sg.elements().begin(), sg.elements().end());
+            segs.emplace_back(elems[at], std::span<std::string_view const>(elems.data() + at + 1, sg.size()), sg.text(), sg.offset(),
+                              sg.index(), sg.set_position());
+        }
+    }
+    x12::transaction_set view() const noexcept
+    {
+        x12::transaction_set ts;
+        ts.id = id;
+        ts.control_number = control_number;
+        ts.implementation_reference = implementation_reference;
+        ts.segments = segs;
+        ts.interchange = interchange;
+        ts.group = group;
+        ts.has_trailer = has_trailer;
+        return ts;
+    }
+};
+
+// A set's own work, done on any thread: its validation and its mapping.
+struct set_job {
+    explicit set_job(x12::transaction_set const& ts) : set(ts) {}
+    set_copy set;
+    x12::validator const* validator = nullptr;
+    std::size_t set_index = 0;  // in the collector's current group
+    bool is_order = false;      // an 850 of a PO group: mapped
+    std::vector<x12::diagnostic> found;
+    order_result order;
+
+    void run()
+    {
+        auto const ts = set.view();
+        if (validator) validator->validate(ts, found);
+        if (is_order) mappings::map_850(ts, order.order, order.mapping_diagnostics);
+    }
+};
+
 class inbound_handler : public x12::handler {
 public:
     inbound_handler(analysis& a, inbound_options const& o)
-        : a_(a), o_(o), collector_([this](x12::group_summary const& g) { return validator_for(g); })
+        : a_(a), o_(o), collector_([this](x12::group_summary const& g) { return batches_ ? nullptr : validator_for(g); })
     {
         received_ = o.received_date.empty() || o.received_date == "as-sent" ? today_iso() : o.received_date;
     }
@@ -66,6 +126,43 @@ public:
     {
         parser_ = &p;
         collector_.set_locator([&p](x12::position& pos) { p.locate(pos); });
+    }
+
+    // Validates and maps sets in batches on a few threads, the rest (the
+    // order of findings, business rules, duplicates within the file) in file
+    // order as before. Only for a parse of an input held in memory: the
+    // batch keeps the sets' views past their callbacks.
+    void run_sets_in_batches() { batches_ = true; }
+    // Finishes the batch in hand (the parse's end).
+    void flush()
+    {
+        if (pending_.empty()) return;
+        parallel_ranges(pending_.size(), 32).run([&](std::size_t b, std::size_t e, std::size_t) {
+            for (std::size_t k = b; k < e; ++k) pending_[k].run();
+        });
+        // What the log knows of the batch's POs, asked at once.
+        std::vector<std::string_view> pos;
+        for (auto const& j : pending_)
+            if (j.is_order) pos.push_back(j.order.order.po_number);
+        std::vector<bool> known;
+        if (partner_ && !pos.empty()) {
+            if (o_.known_pos) known = o_.known_pos(partner_, pos);
+            else if (o_.known_po)
+                for (auto po : pos) known.push_back(o_.known_po(partner_, po));
+        }
+        known.resize(pos.size(), false);
+        std::size_t k = 0;
+        for (auto& j : pending_) {
+            x12::received_set* rs = collector_.group_set(j.set_index);
+            bool const in_log = j.is_order && known[k++];
+            if (!rs) continue;
+            for (auto& d : j.found) {
+                if (parser_) parser_->locate(d.where);
+                rs->diagnostics.push_back(std::move(d));
+            }
+            if (j.is_order) decide(j.set.view(), *rs, std::move(j.order), in_log);
+        }
+        pending_.clear();
     }
 
     void on_interchange_begin(x12::interchange_summary const& ic) override
@@ -80,16 +177,19 @@ public:
     }
     void on_group_begin(x12::interchange_summary const& ic, x12::group_summary const& g) override
     {
+        flush();
         collector_.on_group_begin(ic, g);
     }
     void on_group_end(x12::interchange_summary const& ic, x12::group_summary const& g) override
     {
+        flush(); // the group's sets are still the collector's current ones
         collector_.on_group_end(ic, g);
     }
     void on_diagnostic(x12::diagnostic const& d) override { collector_.on_diagnostic(d); }
 
     void on_interchange_end(x12::interchange_summary const& ic) override
     {
+        flush();
         x12::inbound_acks acks;
         x12::read_ta1s(ic, acks);
         for (auto& t : acks.ta1s) a_.inbound_ta1s.push_back(std::move(t));
@@ -102,19 +202,46 @@ public:
     void on_transaction_set(x12::transaction_set const& ts) override
     {
         collector_.on_transaction_set(ts);
-        if (ts.group && ts.group->functional_id == "FA") {
+        bool const fa = ts.group && ts.group->functional_id == "FA";
+        if (fa) {
             x12::ack_group_result r;
             if (x12::read_functional_ack(ts, r)) a_.inbound_acks.push_back(std::move(r));
+            if (!batches_) return;
+        }
+        bool const is_order = !fa && ts.id == "850" && ts.group && ts.group->functional_id == "PO";
+        auto const* rs = collector_.last_set();
+        if (batches_) {
+            if (!rs) return; // outside a group: not recorded
+            set_job j(ts);
+            j.validator = ts.group ? validator_for(*ts.group) : nullptr;
+            j.set_index = collector_.set_index();
+            j.is_order = is_order;
+            j.order.interchange = collector_.interchange_index();
+            j.order.group = collector_.group_index();
+            j.order.set = collector_.set_index();
+            pending_.push_back(std::move(j));
+            if (pending_.size() >= 512) flush();
             return;
         }
-        if (ts.id != "850" || !ts.group || ts.group->functional_id != "PO") return;
-        auto const* rs = collector_.last_set();
-        if (!rs) return;
+        if (!is_order || !rs) return;
         order_result r;
         r.interchange = collector_.interchange_index();
         r.group = collector_.group_index();
         r.set = collector_.set_index();
         mappings::map_850(ts, r.order, r.mapping_diagnostics);
+        decide(ts, *rs, std::move(r), std::nullopt);
+    }
+
+    x12::ack_collector& collector() { return collector_; }
+
+private:
+    // An order mapped from set `ts` (validated as `rs` says): what the
+    // mapping adds to the findings, then the partner's business rules, in
+    // file order (a PO seen earlier in the file is a duplicate). `in_log`:
+    // whether the log knows the PO, when already asked.
+    void decide(x12::transaction_set const& ts, x12::received_set const& received, order_result r, std::optional<bool> in_log)
+    {
+        auto const* rs = &received;
         // The validator reports most content faults already (BEG05 not a date):
         // keep only what the mapping adds.
         std::erase_if(r.mapping_diagnostics, [&](x12::diagnostic const& d) {
@@ -132,7 +259,7 @@ public:
             ctx.received_date = received_;
             std::string const pid = partner_->id;
             ctx.known_po = [&, pid](std::string_view po) {
-                if (o_.known_po && o_.known_po(partner_, po)) return true;
+                if (in_log ? *in_log : o_.known_po && o_.known_po(partner_, po)) return true;
                 return seen_.count(pid + '\x1f' + std::string(po)) > 0;
             };
             r.decision = partners::apply_rules(r.order, *partner_, ctx);
@@ -156,9 +283,6 @@ public:
         a_.orders.push_back(std::move(r));
     }
 
-    x12::ack_collector& collector() { return collector_; }
-
-private:
     x12::validator const* validator_for(x12::group_summary const& g)
     {
         auto const* dict = x12::dictionary::standard(g.version);
@@ -177,6 +301,8 @@ private:
     std::map<std::string, std::unique_ptr<x12::validator>> validators_;
     std::set<std::string> seen_;
     std::string received_;
+    bool batches_ = false;
+    std::vector<set_job> pending_;
 };
 
 void finish(analysis& a, inbound_handler& h, inbound_options const& o)
@@ -269,7 +395,9 @@ analysis analyse_bytes(std::string bytes, std::string file_name, inbound_options
     inbound_handler h(a, opts);
     x12::parser p(h);
     h.set_parser(p);
+    h.run_sets_in_batches(); // the views into `bytes` outlive the callbacks
     p.parse(std::span<char>(bytes.data(), bytes.size()));
+    h.flush();
     finish(a, h, opts);
     return a;
 }

@@ -61,6 +61,9 @@ struct inbound_options {
     x12::control_numbers* numbers = nullptr;     // null = counting from 1
     // Was the PO received before from this partner (the log)? Null = within this file only.
     std::function<bool(partners::profile const*, std::string_view po)> known_po;
+    // The same for many POs at once (a batch of a large file: one query instead
+    // of one per order); an answer per PO, in order. Null = known_po for each.
+    std::function<std::vector<bool>(partners::profile const*, std::vector<std::string_view> const& pos)> known_pos;
     // Was this interchange (sender, ISA13) received before (the log)? It is
     // then answered TA1 R 025 and not processed again.
     std::function<bool(partners::profile const*, x12::interchange_summary const&)> known_interchange;

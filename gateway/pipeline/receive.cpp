@@ -3,11 +3,11 @@
 #include "gateway/pipeline/emit.hpp"
 #include "gateway/pipeline/parallel.hpp"
 #include "x12/document.hpp"
-
-#include <boost/json/value.hpp>
 #include "x12/isa.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -357,6 +357,25 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         bool hit = q.step();
         q.reset();
         return hit;
+    };
+    io.known_pos = [&](partners::profile const* p, std::vector<std::string_view> const& pos) {
+        std::vector<bool> out(pos.size(), false);
+        if (!p || pos.empty()) return out;
+        // One statement for the batch: the numbers go in as a JSON array,
+        // and json_each's key says which of them the log holds.
+        boost::json::array list;
+        list.reserve(pos.size());
+        for (auto po : pos) list.emplace_back(po);
+        auto& q = st.cached("SELECT j.key FROM json_each(?3) j WHERE EXISTS (SELECT 1 FROM sets s WHERE s.partner = ?1 "
+                            "AND s.direction = 'in' AND s.type = '850' AND s.document_number = j.value "
+                            "AND s.status IN ('accepted', 'changed', 'cancelled') AND s.received_at >= ?2)");
+        q.bind(1, p->id).bind(2, iso_days_ago(p->rules.duplicate_window_days)).bind(3, boost::json::serialize(list));
+        while (q.step()) {
+            auto k = static_cast<std::size_t>(q.integer(0));
+            if (k < out.size()) out[k] = true;
+        }
+        q.reset();
+        return out;
     };
     io.known_interchange = [&](partners::profile const* p, x12::interchange_summary const& ic) {
         if (opts.reprocess_of) return false; // the same interchange on purpose, not a partner's resend
