@@ -53,27 +53,42 @@ writer::writer(interchange_envelope env) : env_(std::move(env))
     assert(out_.size() == 106 || out_.size() == 107);
 }
 
-std::error_code writer::put(std::string_view tag, std::string_view const* first, std::size_t n, bool composite_ok)
+std::error_code append_segment(std::string& out, std::string_view tag, std::span<std::string_view const> elements,
+                               delimiters const& d, bool line_breaks, bool composite_ok)
 {
-    auto const& d = env_.delimiters;
+    std::size_t n = elements.size();
     // Drop trailing empty elements.
-    while (n > 0 && first[n - 1].empty()) --n;
+    while (n > 0 && elements[n - 1].empty()) --n;
     for (std::size_t i = 0; i < n; ++i) {
-        for (char c : first[i]) {
+        for (char c : elements[i]) {
             if (c == d.element || c == d.segment || (d.repetition && c == d.repetition && !composite_ok)
                 || (c == d.component && !composite_ok))
                 return make_error_code(error::element_contains_delimiter);
         }
     }
-    out_ += tag;
+    out += tag;
     for (std::size_t i = 0; i < n; ++i) {
-        out_ += d.element;
-        out_ += first[i];
+        out += d.element;
+        out += elements[i];
     }
-    out_ += d.segment;
+    out += d.segment;
     // A line break after a newline terminator would read as an empty segment.
-    if (env_.line_breaks && d.segment != '\n' && d.segment != '\r') out_ += '\n';
-    if (in_set_) ++set_segments_;
+    if (line_breaks && d.segment != '\n' && d.segment != '\r') out += '\n';
+    return {};
+}
+
+std::error_code writer::put(std::string_view tag, std::string_view const* first, std::size_t n, bool composite_ok)
+{
+    auto ec = append_segment(out_, tag, std::span<std::string_view const>(first, n), env_.delimiters, env_.line_breaks, composite_ok);
+    if (!ec && in_set_) ++set_segments_;
+    return ec;
+}
+
+std::error_code writer::segments(std::string_view text, std::uint32_t count)
+{
+    if (!in_set_) return make_error_code(error::segment_outside_set);
+    out_ += text;
+    set_segments_ += count;
     return {};
 }
 

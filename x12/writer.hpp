@@ -47,6 +47,10 @@ public:
     // Writes one segment. Trailing empty elements are dropped, as X12 requires.
     std::error_code segment(std::string_view tag, std::initializer_list<std::string_view> elements);
     std::error_code segment(std::string_view tag, std::span<std::string const> elements);
+    // Adds `count` content segments already written with append_segment (and
+    // this interchange's delimiters) to the open set: sets written on other
+    // threads, then put in order.
+    std::error_code segments(std::string_view text, std::uint32_t count);
     std::error_code end_set();
     std::error_code end_group();
     // Writes IEA and returns the interchange; the writer is empty afterwards.
@@ -69,6 +73,12 @@ private:
     std::uint32_t groups_ = 0, sets_ = 0, set_segments_ = 0;
     bool in_group_ = false, in_set_ = false;
 };
+
+// Appends one segment to `out` exactly as writer::segment writes it (trailing
+// empty elements dropped, the terminator, the line break when asked); a value
+// holding a delimiter is refused with nothing appended.
+std::error_code append_segment(std::string& out, std::string_view tag, std::span<std::string_view const> elements,
+                               delimiters const& d, bool line_breaks, bool composite_ok = true);
 
 // Left-justifies and pads (or truncates) to exactly `width` characters.
 std::string pad_right(std::string_view s, std::size_t width);

@@ -148,45 +148,116 @@ emit_result emit_document(partners::profile const& p, std::string const& documen
     return r;
 }
 
-emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                       std::vector<json::value const*> const& datas, emit_options const& opts)
+std::optional<batch_numbers> take_numbers(partners::profile const& p, std::size_t count, emit_options const& opts, std::string& err)
 {
-    emit_result r;
+    batch_numbers n;
+    if (!opts.st) return n;
+    auto& st = *opts.st;
+    auto i = st.next_control_number(p.id, "isa");
+    auto g = st.next_control_number(p.id, "gs");
+    auto s = st.next_control_numbers(p.id, "st", std::max<std::size_t>(count, 1));
+    if (!i || !g || !s) {
+        err = "the log cannot issue control numbers: " + st.db().last_error();
+        return std::nullopt;
+    }
+    n.isa = *i, n.gs = *g, n.st = *s;
+    return n;
+}
+
+namespace {
+
+// One document of a batch, rendered and written with the partner's
+// delimiters: its content segments (no ST, no SE: the numbers are given when
+// the sets are put in order) and the template line of each.
+struct written_set {
+    std::string body;
+    std::uint32_t segments = 0;
+    std::vector<std::uint32_t> lines;
+};
+
+} // namespace
+
+prepared_batch prepare_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts)
+{
+    prepared_batch out;
+    emit_result& r = out.result;
     mappings::template_error terr;
     auto tpl = compiled(find_template(p, document), terr);
     if (!tpl) {
         r.error = terr.what();
-        return r;
+        return out;
     }
     auto const* dict = x12::dictionary::standard(p.outbound_version);
-    // Rendered on a few threads for a large batch (a compiled template may
-    // render on several at once), then kept in the data's order.
-    std::vector<std::vector<mappings::rendered_segment>> all(datas.size());
-    std::vector<std::string> why(datas.size());
-    parallel_ranges ranges(datas.size());
-    ranges.run([&](std::size_t b, std::size_t e, std::size_t) {
+    x12::delimiters delims = p.delimiters;
+    if (p.outbound_isa_version() < "00402") delims.repetition = '\0';
+
+    // Each document's data built, rendered and written on a few threads for a
+    // large batch (a compiled template renders on several at once). The data
+    // lives in an arena dropped every 256 documents: built, used, gone, so a
+    // batch of ten thousand never holds ten thousand JSON trees.
+    std::vector<written_set> all(count);
+    std::vector<std::string> why(count), bad(count);
+    parallel_ranges(count).run([&](std::size_t b, std::size_t e, std::size_t) {
         mappings::template_error te;
-        for (std::size_t i = b; i < e; ++i)
-            if (!tpl->render(*datas[i], dict, all[i], te)) why[i] = te.what();
+        std::optional<json::monotonic_resource> arena;
+        std::vector<mappings::rendered_segment> segs;
+        std::vector<std::string> joined;
+        std::vector<std::string_view> views;
+        for (std::size_t i = b; i < e; ++i) {
+            if ((i - b) % 256 == 0) arena.emplace();
+            json::storage_ptr sp(&*arena);
+            json::value place(sp);
+            segs.clear();
+            if (!tpl->render(data(i, sp, place), dict, segs, te)) {
+                why[i] = te.what();
+                continue;
+            }
+            auto& w = all[i];
+            w.lines.reserve(segs.size());
+            for (auto const& sg : segs) {
+                joined.resize(sg.elements.size());
+                views.clear();
+                std::string fault;
+                for (std::size_t k = 0; k < sg.elements.size(); ++k) {
+                    if (!join_element(sg.elements[k], delims, joined[k], fault)) {
+                        bad[i] = tpl->file() + ":" + std::to_string(sg.template_line) + ": " + sg.tag + (k < 9 ? "0" : "")
+                                 + std::to_string(k + 1) + " would carry '" + fault + "', which holds one of " + p.id
+                                 + "'s delimiters";
+                        break;
+                    }
+                    views.push_back(joined[k]);
+                }
+                if (!bad[i].empty()) break;
+                if (auto ec = x12::append_segment(w.body, sg.tag, views, delims, p.line_breaks)) {
+                    bad[i] = tpl->file() + ":" + std::to_string(sg.template_line) + ": " + sg.tag + ": " + ec.message();
+                    break;
+                }
+                ++w.segments;
+                w.lines.push_back(sg.template_line);
+            }
+        }
     });
     r.steps.lap("render");
-    std::vector<std::vector<mappings::rendered_segment>> sets;
-    std::vector<std::size_t> index; // sets[k] renders datas[index[k]]
-    sets.reserve(datas.size());
-    index.reserve(datas.size());
-    for (std::size_t i = 0; i < datas.size(); ++i) {
-        if (!why[i].empty()) {
-            r.refused.emplace_back(i, std::move(why[i]));
-            continue;
-        }
-        sets.push_back(std::move(all[i]));
-        index.push_back(i);
+    std::vector<std::size_t> index; // the k-th set written renders data index[k]
+    index.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!why[i].empty()) r.refused.emplace_back(i, std::move(why[i]));
+        else if (!bad[i].empty()) {
+            // Data that would break the partner's parse is the batch's error, not one order's.
+            r.error = std::move(bad[i]);
+            return out;
+        } else index.push_back(i);
+    }
+    if (index.empty()) {
+        r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
+        return out;
     }
     std::string const date8 = opts.date.empty() ? now_field("%Y%m%d") : opts.date;
     std::string const time4 = opts.time.empty() ? now_field("%H%M") : opts.time;
 
-    // Writes the interchange with the given control numbers (ST02 counting from st02).
-    auto write = [&](std::uint64_t isa13, std::uint64_t gs06, std::uint64_t st02, std::string& out) -> bool {
+    // Writes the interchange: the k-th set kept gets ST02 numbers.st + k.
+    auto write = [&](std::string& text) {
         x12::interchange_envelope env;
         env.sender_qualifier = p.ours.isa_qualifier;
         env.sender_id = p.ours.isa_id;
@@ -195,78 +266,42 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
         env.date = date8.substr(2);
         env.time = time4;
         env.version = p.outbound_isa_version();
-        env.control_number = isa13;
-        env.delimiters = p.delimiters;
-        if (env.version < "00402") env.delimiters.repetition = '\0';
+        env.control_number = numbers.isa;
+        env.delimiters = delims;
         env.line_breaks = p.line_breaks;
         x12::writer w(env);
-        w.begin_group(functional_id, p.ours.gs_id, p.their.gs_id, date8, time4, gs06, p.outbound_version);
-        for (std::size_t k = 0; k < sets.size(); ++k) {
+        w.begin_group(functional_id, p.ours.gs_id, p.their.gs_id, date8, time4, numbers.gs, p.outbound_version);
+        for (std::size_t k = 0; k < index.size(); ++k) {
             char st[16];
-            std::snprintf(st, sizeof st, "%04llu", static_cast<unsigned long long>((st02 + k - 1) % 999999999 + 1));
+            std::snprintf(st, sizeof st, "%04llu", static_cast<unsigned long long>((numbers.st + k - 1) % 999999999 + 1));
             w.begin_set(document, st, {});
-            for (auto const& s : sets[k]) {
-                std::vector<std::string> el(s.elements.size());
-                std::string bad;
-                for (std::size_t e = 0; e < s.elements.size(); ++e)
-                    if (!join_element(s.elements[e], env.delimiters, el[e], bad)) {
-                        r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + (e < 9 ? "0" : "")
-                                  + std::to_string(e + 1) + " would carry '" + bad + "', which holds one of " + p.id
-                                  + "'s delimiters";
-                        return false;
-                    }
-                if (auto ec = w.segment(s.tag, std::span<std::string const>(el))) {
-                    r.error = tpl->file() + ":" + std::to_string(s.template_line) + ": " + s.tag + ": " + ec.message();
-                    return false;
-                }
-            }
+            auto const& ws = all[index[k]];
+            w.segments(ws.body, ws.segments);
             w.end_set();
         }
         w.end_group();
-        out = w.finish();
-        return true;
+        text = w.finish();
     };
 
-    // The control numbers first, from the log in the same transaction as the
-    // record (or 1 when there is no log): the interchange is then written
-    // once, and what is validated is byte for byte what is sent. Should a
-    // set be refused, its ST02 is simply not used (X12 allows gaps); a
-    // refused batch in our own transaction takes nothing (it rolls back).
-    if (sets.empty()) {
-        r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
-        return r;
-    }
-    std::optional<log::sql::transaction> tx;
-    std::uint64_t isa = 1, gs = 1, stn = 1;
-    if (opts.st) {
-        auto& st = *opts.st;
-        if (!opts.in_transaction) tx.emplace(st.db());
-        auto i = st.next_control_number(p.id, "isa");
-        auto g = st.next_control_number(p.id, "gs");
-        auto n = st.next_control_numbers(p.id, "st", sets.size());
-        if ((tx && !tx->began()) || !i || !g || !n) {
-            r.error = "the log cannot issue control numbers: " + st.db().last_error();
-            return r;
-        }
-        isa = *i, gs = *g, stn = *n;
-    }
-    r.steps.lap("numbers");
-
     // The release rule: parse and validate before anything is recorded or
-    // sent; a set that fails is left out and reported, with the template line.
-    std::optional<x12::document> doc;
-    for (int pass = 0; pass < 2 && !sets.empty(); ++pass) {
+    // sent; a set that fails is left out and reported, with the template
+    // line. What is validated is byte for byte what is sent. Should a set be
+    // refused, the ST02s of the sets after it move up and the last number
+    // taken is simply not used (X12 allows gaps).
+    for (int pass = 0; pass < 2 && !index.empty(); ++pass) {
         r.interchange.clear();
-        if (!write(isa, gs, stn, r.interchange)) return r;
+        write(r.interchange);
         r.steps.lap("write");
-        doc.emplace(x12::document::parse(r.interchange));
+        out.parsed.emplace(x12::document::parse(r.interchange));
         r.steps.lap("parse");
+        auto& doc = *out.parsed;
         std::vector<std::size_t> failed;
-        for (auto const& d : doc->diagnostics())
+        for (auto const& d : doc.diagnostics())
             if (d.severity != x12::severity::warning) {
                 r.error = "the " + document + " interchange for " + p.id + " is not valid X12: " + x12::format(d, "generated");
                 r.interchange.clear();
-                return r;
+                out.parsed.reset();
+                return out;
             }
         if (dict) {
             // The partner's own guide for this document tightens the check too.
@@ -274,22 +309,23 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
             for (auto const& t : p.tightenings)
                 if (t.set_id == document) guide.push_back(t);
             x12::validator v(*dict, std::move(guide));
-            auto refs = doc->sets();
-            std::size_t const n = std::min(refs.size(), sets.size());
+            auto refs = doc.sets();
+            std::size_t const n = std::min(refs.size(), index.size());
             // Validated on a few threads for a large batch (a validator and a
             // parsed document are read-only here), reported in order.
             std::vector<std::vector<x12::diagnostic>> found(n);
             parallel_ranges(n).run([&](std::size_t b, std::size_t e, std::size_t) {
-                for (std::size_t k = b; k < e; ++k) v.validate(doc->transaction(refs[k]), found[k]);
+                for (std::size_t k = b; k < e; ++k) v.validate(doc.transaction(refs[k]), found[k]);
             });
             r.steps.lap("validate");
             for (std::size_t k = 0; k < n; ++k) {
                 for (auto& d : found[k]) {
                     if (d.severity == x12::severity::warning) continue;
-                    doc->locate(d.where);
+                    doc.locate(d.where);
+                    auto const& lines = all[index[k]].lines;
                     std::string where;
-                    if (d.where.set_position >= 2 && d.where.set_position - 2 < sets[k].size())
-                        where = " (made by " + tpl->file() + ":" + std::to_string(sets[k][d.where.set_position - 2].template_line) + ")";
+                    if (d.where.set_position >= 2 && d.where.set_position - 2 < lines.size())
+                        where = " (made by " + tpl->file() + ":" + std::to_string(lines[d.where.set_position - 2]) + ")";
                     std::string msg = "the " + document + " for " + p.id + " is not valid X12 " + p.outbound_version
                                       + ", not released: " + x12::format(d, "generated") + where;
                     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
@@ -300,39 +336,76 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
             }
         }
         if (failed.empty()) break;
-        for (auto it = failed.rbegin(); it != failed.rend(); ++it) {
-            sets.erase(sets.begin() + static_cast<std::ptrdiff_t>(*it));
-            index.erase(index.begin() + static_cast<std::ptrdiff_t>(*it));
-        }
-        doc.reset();
+        for (auto it = failed.rbegin(); it != failed.rend(); ++it) index.erase(index.begin() + static_cast<std::ptrdiff_t>(*it));
+        out.parsed.reset();
     }
-    if (sets.empty() || !doc) {
+    if (index.empty() || !out.parsed) {
         r.error = r.refused.empty() ? "nothing to send" : r.refused.front().second;
         r.interchange.clear();
-        return r;
+        out.parsed.reset();
+        return out;
     }
+    std::sort(r.refused.begin(), r.refused.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
     r.released = index;
-    r.isa13 = isa;
-    r.gs06 = gs;
-    if (!opts.st) {
-        r.ok = true;
+    r.isa13 = numbers.isa;
+    r.gs06 = numbers.gs;
+    r.ok = true;
+    return out;
+}
+
+emit_result record_batch(partners::profile const& p, std::string const& document, prepared_batch&& b, emit_options const& opts)
+{
+    emit_result r = std::move(b.result);
+    if (!r.ok || !opts.st) return r;
+    // Released: recorded with the numbers it carries, from the parse just made.
+    std::string err;
+    r.transmission_id = record_outbound_in(*opts.st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err,
+                                           &*b.parsed);
+    r.steps.lap("record");
+    if (!r.transmission_id) {
+        r.ok = false;
+        r.error = "cannot record the " + document + ": " + (err.empty() ? opts.st->db().last_error() : err);
+        r.interchange.clear();
+    }
+    return r;
+}
+
+emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                       std::vector<json::value const*> const& datas, emit_options const& opts)
+{
+    // The control numbers first, from the log in the same transaction as the
+    // record (or 1 when there is no log): the interchange is then written
+    // once. A batch that is not released in our own transaction takes
+    // nothing (it rolls back).
+    std::optional<log::sql::transaction> tx;
+    if (opts.st && !opts.in_transaction) {
+        tx.emplace(opts.st->db());
+        if (!tx->began()) {
+            emit_result r;
+            r.error = "the log cannot issue control numbers: " + opts.st->db().last_error();
+            return r;
+        }
+    }
+    std::string err;
+    auto numbers = take_numbers(p, datas.size(), opts, err);
+    if (!numbers) {
+        emit_result r;
+        r.error = err;
         return r;
     }
-
-    // Released: recorded with the numbers it carries, from the parse just made.
-    auto& st = *opts.st;
-    std::string err;
-    r.transmission_id = record_outbound_in(st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err, &*doc);
-    r.steps.lap("record");
+    auto b = prepare_batch(
+        p, document, functional_id, datas.size(),
+        [&](std::size_t i, json::storage_ptr const&, json::value&) -> json::value const& { return *datas[i]; }, *numbers, opts);
+    auto r = record_batch(p, document, std::move(b), opts);
+    if (!r.ok || !tx) return r;
     // On our own transaction the archive is synced before the commit; in the
     // caller's, the caller does it once for all it archived.
-    if (r.transmission_id && tx && !st.sync_archive(err)) r.transmission_id = 0;
-    if (!r.transmission_id || (tx && !tx->commit())) {
-        r.error = "cannot record the " + document + ": " + (err.empty() ? st.db().last_error() : err);
+    if (!opts.st->sync_archive(err) || !tx->commit()) {
+        r.ok = false;
+        r.error = "cannot record the " + document + ": " + (err.empty() ? opts.st->db().last_error() : err);
         r.interchange.clear();
-        return r;
+        r.transmission_id = 0;
     }
-    r.ok = true;
     return r;
 }
 

@@ -19,10 +19,13 @@
 #include "mappings/template.hpp"
 #include "partners/profile.hpp"
 #include "partners/rules.hpp"
+#include "x12/document.hpp"
 
 #include <boost/json/value.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace edigw::pipeline {
@@ -75,6 +78,32 @@ emit_result emit_810_from(partners::profile const& p, mappings::order const& o, 
 // (with a store) records it: the general form emit_855 uses.
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
                           boost::json::value const& data, emit_options const& opts);
+
+// The control numbers of a batch: its ISA13, GS06 and the first of its ST02s.
+struct batch_numbers {
+    std::uint64_t isa = 1, gs = 1, st = 1;
+};
+// Takes them from opts.st (in the caller's transaction) for `count` sets;
+// all 1 without a log.
+std::optional<batch_numbers> take_numbers(partners::profile const& p, std::size_t count, emit_options const& opts, std::string& err);
+
+// Item i of a batch's data: built into `place` (in `sp`, an arena the batch
+// drops soon after) and returned, or data the caller holds returned as is.
+// Called on the batch's threads, for different items at once.
+using batch_data = std::function<boost::json::value const&(std::size_t i, boost::json::storage_ptr const& sp, boost::json::value& place)>;
+
+// A batch rendered, written with its numbers and checked by the release rule,
+// not recorded yet.
+struct prepared_batch {
+    emit_result result;                  // ok, interchange, released, refused (or error)
+    std::optional<x12::document> parsed; // the interchange as the release rule parsed it
+};
+// Touches no log: it may run on another thread while the log's own thread
+// records the file the batch answers.
+prepared_batch prepare_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
+                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts);
+// Records a prepared batch in opts.st, in the caller's transaction; without a log it only hands it back.
+emit_result record_batch(partners::profile const& p, std::string const& document, prepared_batch&& b, emit_options const& opts);
 
 // Several documents of one kind in one interchange (one group, a set each),
 // as a received file's 855s go: a set the release rule refuses is left out

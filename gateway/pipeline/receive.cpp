@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <map>
 #include <optional>
+#include <thread>
 #include <tuple>
 #include <unistd.h>
 
@@ -441,6 +442,68 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                                                 "received", "X12", 0, 0, {});
     if (!tx_id) fail("recording the transmission");
     r.transmission_id = tx_id;
+
+    // The 855 for every processed order, released (validated) or reported, in
+    // this same transaction: a crash leaves either the file with its 855s or
+    // neither. All the file's 855s go in one interchange per partner, one set
+    // per order. Their numbers are taken now (after the acks', as ever); they
+    // are made on other threads while this one records the file, and
+    // recorded after it.
+    struct answer_batch {
+        partners::profile const* p = nullptr;
+        std::vector<order_result const*> list;
+        emit_options eo;
+        batch_numbers numbers;
+        mappings::order_json_parts parts; // only what the partner's template looks up
+        prepared_batch prepared;
+    };
+    std::vector<answer_batch> batches;
+    if (ok && opts.with_855) {
+        std::map<partners::profile const*, std::vector<order_result const*>> by_partner;
+        for (auto const& o : an.orders) {
+            if (!o.decision || !o.decision->send_855()) continue;
+            auto const* p = o.interchange < an.results.size() && an.results[o.interchange].partner ? an.results[o.interchange].partner
+                                                                                               : partner;
+            by_partner[p].push_back(&o);
+        }
+        for (auto& [p, list] : by_partner) {
+            answer_batch b;
+            b.p = p;
+            b.list = std::move(list);
+            b.eo.st = &st;
+            b.eo.in_transaction = true;
+            b.eo.reply_to = tx_id;
+            b.eo.transport = opts.transport;
+            b.eo.actor = opts.actor;
+            b.eo.date = opts.ack_date;
+            b.eo.time = opts.ack_time;
+            if (opts.ack_date.size() == 8)
+                b.eo.today = opts.ack_date.substr(0, 4) + "-" + opts.ack_date.substr(4, 2) + "-" + opts.ack_date.substr(6, 2);
+            auto n = take_numbers(*p, b.list.size(), b.eo, err);
+            if (!n) {
+                fail("taking the 855s' control numbers");
+                break;
+            }
+            b.numbers = *n;
+            b.parts = parts_855(*p);
+            batches.push_back(std::move(b));
+        }
+    }
+    // Each order's data is built where it is rendered and dropped soon after
+    // (see prepare_batch); a value is moved into `place`, which shares its
+    // arena (one assigned across arenas would be copied).
+    std::jthread answers;
+    if (!batches.empty())
+        answers = std::jthread([&batches] {
+            for (auto& b : batches)
+                b.prepared = prepare_batch(
+                    *b.p, "855", "PR", b.list.size(),
+                    [&b](std::size_t i, boost::json::storage_ptr const& sp, boost::json::value& place) -> boost::json::value const& {
+                        place = data_855(b.list[i]->order, *b.list[i]->decision, b.eo, sp, b.parts);
+                        return place;
+                    },
+                    b.numbers, b.eo);
+        });
     // The size column: from the archive (the bytes moved into the analysis).
     {
         statement u(db, "UPDATE transmissions SET size = ? WHERE id = ?");
@@ -615,62 +678,24 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 
     r.steps.lap("record-acks");
 
-    // The 855 for every processed order, released (validated) or reported, in
-    // this same transaction: a crash leaves either the file with its 855s or
-    // neither.
-    if (ok && opts.with_855) {
-        // All the file's 855s in one interchange per partner, one set per order.
-        std::map<partners::profile const*, std::vector<order_result const*>> by_partner;
-        for (auto const& o : an.orders) {
-            if (!o.decision || !o.decision->send_855()) continue;
-            auto const* p = o.interchange < an.results.size() && an.results[o.interchange].partner ? an.results[o.interchange].partner
-                                                                                               : partner;
-            by_partner[p].push_back(&o);
+    if (answers.joinable()) answers.join();
+    r.steps.lap("855-wait");
+    for (auto& b : batches) {
+        if (!ok) break;
+        auto e = record_batch(*b.p, "855", std::move(b.prepared), b.eo);
+        r.steps.add(e.steps, "855-");
+        // An order whose 855 the release rule refuses stands; its 855 is
+        // not sent, and the log says why.
+        for (auto const& [i, why] : e.refused) {
+            x12::position w;
+            w.tag = "BEG";
+            rec.finding(tx_id, 0, "emit", "855-not-released", "error", "PO " + b.list[i]->order.po_number + ": " + why, {}, w,
+                        b.list[i]->order.po_number, {});
         }
-        for (auto const& [p, list] : by_partner) {
-            emit_options eo;
-            eo.st = &st;
-            eo.in_transaction = true;
-            eo.reply_to = tx_id;
-            eo.transport = opts.transport;
-            eo.actor = opts.actor;
-            eo.date = opts.ack_date;
-            eo.time = opts.ack_time;
-            if (opts.ack_date.size() == 8)
-                eo.today = opts.ack_date.substr(0, 4) + "-" + opts.ack_date.substr(4, 2) + "-" + opts.ack_date.substr(6, 2);
-            // The batch's data in arenas released at once (allocating and
-            // freeing ten thousand small JSON trees node by node cost more than
-            // rendering them), built on a few threads for a large batch, each
-            // in its own arena, and holding only what the template looks up.
-            // Values are moved into place: one assigned to would be copied
-            // into the target's own storage.
-            parallel_ranges ranges(list.size());
-            std::vector<boost::json::monotonic_resource> arenas(ranges.parts());
-            std::vector<std::optional<boost::json::value>> datas(list.size());
-            auto const parts = parts_855(*p);
-            ranges.run([&](std::size_t b, std::size_t e, std::size_t part) {
-                boost::json::storage_ptr sp(&arenas[part]);
-                for (std::size_t i = b; i < e; ++i) datas[i].emplace(data_855(list[i]->order, *list[i]->decision, eo, sp, parts));
-            });
-            std::vector<boost::json::value const*> ptrs;
-            ptrs.reserve(datas.size());
-            for (auto const& d : datas) ptrs.push_back(&*d);
-            r.steps.lap("855-data");
-            auto e = emit_batch(*p, "855", "PR", ptrs, eo);
-            r.steps.add(e.steps, "855-");
-            // An order whose 855 the release rule refuses stands; its 855 is
-            // not sent, and the log says why.
-            for (auto const& [i, why] : e.refused) {
-                x12::position w;
-                w.tag = "BEG";
-                rec.finding(tx_id, 0, "emit", "855-not-released", "error", "PO " + list[i]->order.po_number + ": " + why, {}, w,
-                            list[i]->order.po_number, {});
-            }
-            if (e.ok) r.documents.push_back({e.transmission_id, "855", e.interchange, {}});
-            else if (e.refused.empty()) {
-                r.error = "cannot record the 855s: " + e.error;
-                ok = false;
-            }
+        if (e.ok) r.documents.push_back({e.transmission_id, "855", e.interchange, {}});
+        else if (e.refused.empty()) {
+            r.error = "cannot record the 855s: " + e.error;
+            ok = false;
         }
     }
 

@@ -5,10 +5,12 @@
 #include "mappings/template.hpp"
 
 #include <benchmark/benchmark.h>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace fs = std::filesystem;
 using namespace edigw;
@@ -83,6 +85,29 @@ void render_855(benchmark::State& state)
     state.counters["855/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+// The data a batch's 855 template sees, built in an arena as the batch builds it.
+void data_855_in_arena(benchmark::State& state)
+{
+    auto [o, d] = ten_lines();
+    pipeline::emit_options eo;
+    eo.today = "2024-03-16";
+    auto const parts = pipeline::parts_855(buyerco());
+    std::optional<boost::json::monotonic_resource> arena(std::in_place);
+    std::size_t n = 0;
+    for (auto _ : state) {
+        {
+            auto v = pipeline::data_855(o, d, eo, boost::json::storage_ptr(&*arena), parts);
+            if (v.at("po").at("lines").as_array().size() != 10) {
+                state.SkipWithError("wrong data");
+                break;
+            }
+            benchmark::DoNotOptimize(&v);
+        }
+        if (++n % 1000 == 0) arena.emplace(); // dropped at once, as the batch drops its arenas
+    }
+    state.counters["855/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
 void emit_855_released(benchmark::State& state)
 {
     auto [o, d] = ten_lines();
@@ -104,5 +129,6 @@ void emit_855_released(benchmark::State& state)
 } // namespace
 
 BENCHMARK(render_855);
+BENCHMARK(data_855_in_arena);
 BENCHMARK(emit_855_released);
 BENCHMARK_MAIN();
