@@ -280,14 +280,37 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     auto& db = st.db();
     recorder rec(st, opts.actor);
 
-    // 1. Archive first: from here on the bytes cannot be lost.
+    // 1. Archive first: from here on the bytes cannot be lost. A large file
+    // (kept as a file of its own, not in the log) is written and synced on
+    // another thread while it is analysed; nothing refers to it before that
+    // thread is done (it is joined before the log's transaction begins).
     std::string sha, err;
-    if (!st.archive(bytes, sha, err)) {
-        r.error = "cannot archive the file: " + err;
-        return r;
+    bool const large = bytes.size() > log::store::inline_limit;
+    bool archived = false;
+    std::string archive_err;
+    std::jthread archiving;
+    if (!large) {
+        if (!st.archive(bytes, sha, err)) {
+            r.error = "cannot archive the file: " + err;
+            return r;
+        }
+        crash_point("after-archive");
+    } else {
+        sha = log::sha256_hex(bytes);
+        archiving = std::jthread([&] {
+            std::string same;
+            archived = st.archive(bytes, same, archive_err);
+            if (archived) crash_point("after-archive");
+        });
     }
-    crash_point("after-archive");
     r.steps.lap("archive");
+    // Waits for a large file's archive; false (r.error said) when it failed.
+    auto archive_done = [&] {
+        if (!large) return true;
+        if (archiving.joinable()) archiving.join();
+        if (!archived) r.error = "cannot archive the file: " + archive_err;
+        return archived;
+    };
 
     partners::profile const* partner = forced ? forced : sender_profile(bytes, profiles);
     r.partner = partner ? partner->id : std::string("unknown");
@@ -295,6 +318,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 
     if (!partner) {
         // Recorded (nothing received is ever lost), then refused.
+        if (!archive_done()) return r;
         log::sql::transaction tx(db);
         r.transmission_id = rec.transmission(r.partner, "in", opts.transport, remote, bytes.size(), sha, "rejected", "X12", 0, 0,
                                              "no partner profile for the interchange sender");
@@ -316,6 +340,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (q.step()) r.duplicate_of = q.integer(0);
     }
     if (r.duplicate_of) {
+        if (!archive_done()) return r;
         log::sql::transaction tx(db);
         r.transmission_id = rec.transmission(partner->id, "in", opts.transport, remote, bytes.size(), sha, "duplicate", "X12", 0,
                                              r.duplicate_of, "the same file was received as transmission "
@@ -385,7 +410,9 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         q.bind(1, p ? p->id : partner->id).bind(2, ic.sender_qualifier + "/" + ic.sender_id).bind(3, ic.control_number);
         return q.step();
     };
-    r.an = analyse_bytes(std::move(bytes), file_name, io);
+    // The analysis gets its own copy of a large file: the parser works in
+    // place, and the archive is still reading the original.
+    r.an = large ? analyse_bytes(bytes, file_name, io) : analyse_bytes(std::move(bytes), file_name, io);
     auto& an = r.an;
     r.steps.lap("analyse");
 
@@ -418,6 +445,9 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     }
 
     r.steps.lap("duplicate-sets");
+
+    if (!archive_done()) return r;
+    r.steps.lap("archive-wait");
 
     // 4. One transaction for everything this file leads to.
     log::sql::transaction tx(db);

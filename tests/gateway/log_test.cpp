@@ -1,6 +1,7 @@
 // The transmission log on real SQLite files: migrations, every record kind,
 // duplicate detection in every form, control numbers under concurrent
 // issuers, acks matched and overdue, and crashes between receipt and commit.
+#include "bench/generator.hpp"
 #include "support.hpp"
 
 #include "gateway/log/queries.hpp"
@@ -561,4 +562,37 @@ TEST_CASE("with_855 in a batch: the data carries what a partner's template reads
     CHECK(consecutive);
     CHECK(count(*st, "SELECT count(*) FROM sets WHERE direction = 'out' AND type = '855'") == 1001);
     CHECK(count(*st, "SELECT last FROM control_numbers WHERE partner = 'buyerco' AND kind = 'st'") == static_cast<std::int64_t>(prev));
+}
+
+TEST_CASE("a large file is archived on another thread while it is analysed: byte for byte, or nothing is recorded", "[log]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    std::string const big = bench::generate_string(400); // well over the inline limit: a file of its own
+    REQUIRE(big.size() > log::store::inline_limit);
+    std::string const sha = log::sha256_hex(big);
+
+    SECTION("archived, then recorded")
+    {
+        auto r = receive(*st, big, "big.x12");
+        CHECK(r.sets == 400);
+        CHECK(st->archived(sha) == big);
+        CHECK(count(*st, "SELECT size FROM transmissions WHERE id = " + std::to_string(r.transmission_id))
+              == static_cast<std::int64_t>(big.size()));
+        // The analysis worked on its own copy: the archive holds what came, not what the parser made of it.
+        CHECK(fs::file_size(st->archive_path(sha)) == big.size());
+    }
+    SECTION("the archive cannot be written: an error, and nothing of the file is recorded")
+    {
+        // A plain file where the archive's shard folder must go (root ignores permissions; this it cannot ignore).
+        fs::create_directories(d.path / "archive");
+        std::ofstream(d.path / "archive" / sha.substr(0, 2)) << "in the way";
+        pipeline::receive_options o;
+        o.received_date = "2024-03-15";
+        auto r = pipeline::receive_bytes(*st, big, "big.x12", nullptr, profiles(), o);
+        CHECK(!r.ok);
+        CHECK(r.error.find("cannot archive the file") != std::string::npos);
+        CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
+        CHECK(count(*st, "SELECT count(*) FROM sets") == 0);
+    }
 }
