@@ -122,7 +122,15 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
         lo.emplace("price_basis", opt_str(l.price_basis, sp));
         json::array ids(sp);
         ids.reserve(l.product_ids.size());
-        for (auto const& p : l.product_ids) ids.push_back(json::object({{"qualifier", p.qualifier}, {"id", p.id}}, sp));
+        for (auto const& p : l.product_ids) {
+            // Built member by member: an initializer list goes through
+            // value_ref, which costs more than the object itself.
+            json::object id(sp);
+            id.reserve(2);
+            id.emplace("qualifier", p.qualifier);
+            id.emplace("id", p.id);
+            ids.emplace_back(std::move(id));
+        }
         lo.emplace("product_ids", std::move(ids));
         if (k.description) lo.emplace("description", opt_str(l.description, sp));
         if (k.packs) {

@@ -101,9 +101,14 @@ json::value data_855(mappings::order const& o, partners::order_decision const& d
             auto const& ld = d.lines[(next + k) % d.lines.size()];
             if (ld.line_id != id) continue;
             for (auto const& a : ld.acks) {
-                json::object ao({{"status", a.status}, {"quantity", a.quantity.to_string()}, {"uom", a.uom}, {"date", a.date}}, sp);
-                if (a.price) ao["price"] = a.price->to_string();
-                acks.push_back(std::move(ao));
+                json::object ao(sp);
+                ao.reserve(5);
+                ao.emplace("status", a.status);
+                ao.emplace("quantity", a.quantity.to_string());
+                ao.emplace("uom", a.uom);
+                ao.emplace("date", a.date);
+                if (a.price) ao.emplace("price", a.price->to_string());
+                acks.emplace_back(std::move(ao));
             }
             next = (next + k + 1) % d.lines.size();
             break;
@@ -166,6 +171,9 @@ std::optional<batch_numbers> take_numbers(partners::profile const& p, std::size_
 
 namespace {
 
+// Where a batch thread's arenas start: 256 orders of a few lines' data.
+constexpr std::size_t arena_block = std::size_t{4} << 20;
+
 // One document of a batch, rendered and written with the partner's
 // delimiters: its content segments (no ST, no SE: the numbers are given when
 // the sets are put in order) and the template line of each.
@@ -195,17 +203,20 @@ prepared_batch prepare_batch(partners::profile const& p, std::string const& docu
     // Each document's data built, rendered and written on a few threads for a
     // large batch (a compiled template renders on several at once). The data
     // lives in an arena dropped every 256 documents: built, used, gone, so a
-    // batch of ten thousand never holds ten thousand JSON trees.
+    // batch of ten thousand never holds ten thousand JSON trees. Each thread's
+    // arenas start in the same block (its pages faulted in once, then warm);
+    // a larger batch of data spills over to the heap.
     std::vector<written_set> all(count);
     std::vector<std::string> why(count), bad(count);
     parallel_ranges(count).run([&](std::size_t b, std::size_t e, std::size_t) {
         mappings::template_error te;
+        std::unique_ptr<unsigned char[]> block(new unsigned char[arena_block]);
         std::optional<json::monotonic_resource> arena;
         std::vector<mappings::rendered_segment> segs;
         std::vector<std::string> joined;
         std::vector<std::string_view> views;
         for (std::size_t i = b; i < e; ++i) {
-            if ((i - b) % 256 == 0) arena.emplace();
+            if ((i - b) % 256 == 0) arena.emplace(block.get(), arena_block);
             json::storage_ptr sp(&*arena);
             json::value place(sp);
             segs.clear();
