@@ -38,6 +38,9 @@ struct receive_options {
     // before are skipped (no second 855), the others are judged again; no
     // second 997/999/TA1 goes out (the partner has them). Audited both ways.
     std::int64_t reprocess_of = 0;
+    // The bytes' SHA-256 (hex) when the caller has it already (the service
+    // names and looks up files by it); checked against the archive's own.
+    std::string sha256;
 };
 
 struct outbound_doc {

@@ -560,7 +560,8 @@ struct gateway::impl {
             o.actor = "edigw serve";
             o.received_date = cfg.received_date;
             o.with_855 = true; // decisions -> 855 -> delivery, as the service's pipeline
-            auto r = pipeline::receive_bytes(*st, bytes, path.string(), &p, profiles, o);
+            o.sha256 = sha;
+            auto r = pipeline::receive_bytes(*st, std::move(bytes), path.string(), &p, profiles, o);
             steps.add(r.steps);
             if (!r.ok) {
                 ++m.files_failed;

@@ -582,6 +582,16 @@ TEST_CASE("a large file is archived on another thread while it is analysed: byte
         // The analysis worked on its own copy: the archive holds what came, not what the parser made of it.
         CHECK(fs::file_size(st->archive_path(sha)) == big.size());
     }
+    SECTION("a caller's SHA-256 that is not the bytes': an error, and nothing recorded under it")
+    {
+        pipeline::receive_options o;
+        o.received_date = "2024-03-15";
+        o.sha256 = std::string(64, '0');
+        auto r = pipeline::receive_bytes(*st, big, "big.x12", nullptr, profiles(), o);
+        CHECK(!r.ok);
+        CHECK(r.error.find("as the caller said") != std::string::npos);
+        CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
+    }
     SECTION("the archive cannot be written: an error, and nothing of the file is recorded")
     {
         // A plain file where the archive's shard folder must go (root ignores permissions; this it cannot ignore).
