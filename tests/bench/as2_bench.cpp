@@ -7,6 +7,7 @@
 // in the log once and every MDN said processed.
 //
 // usage: edigw_bench_as2 [MESSAGES] [CLIENTS] [WORKERS]   (defaults 800 16 2)
+#include "partner.hpp"
 #include "gateway/log/store.hpp"
 #include "gateway/service/service.hpp"
 #include "gateway/transport/as2_client.hpp"
@@ -62,16 +63,9 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    std::vector<partners::profile> all;
-    partners::profile_error perr;
-    if (!partners::load_profiles(fs::path(EDIGW_SOURCE_DIR) / "partners", all, perr)) return 2;
-    partners::profile p;
-    for (auto const& x : all)
-        if (x.id == "buyerco") p = x;
-    p.products = {};
-    p.stock = {};
-    p.tightenings.clear();
-    p.rules.require_ship_to = false;
+    auto clean = bench::clean_buyerco();
+    if (!clean) return 2;
+    partners::profile p = *clean;
     partners::as2_settings server_side;
     server_side.their_as2_id = "BUYERCO";
     server_side.our_as2_id = "SELLERCO";

@@ -6,6 +6,7 @@
 // prove the file complete included: poll_ms 50). Checks the log before it
 // reports.
 #include "generator.hpp"
+#include "partner.hpp"
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/inbound.hpp"
 #include "gateway/service/service.hpp"
@@ -26,17 +27,9 @@ void drop_folder_10k(benchmark::State& state)
 {
     std::uint64_t const orders = 10000;
     std::string const file = bench::generate_string(orders);
-    std::vector<partners::profile> all;
-    partners::profile_error perr;
-    if (!partners::load_profiles(fs::path(EDIGW_SOURCE_DIR) / "partners", all, perr)) std::abort();
-    partners::profile p;
-    for (auto const& x : all)
-        if (x.id == "buyerco") p = x;
-    // Clean orders: no catalog or guide rules (the generated items are not in buyerco's catalog).
-    p.products = {};
-    p.stock = {};
-    p.tightenings.clear();
-    p.rules.require_ship_to = false;
+    auto clean = bench::clean_buyerco();
+    if (!clean) std::abort();
+    partners::profile p = *clean;
     int run = 0;
     for (auto _ : state) {
         state.PauseTiming();
@@ -89,16 +82,9 @@ void analyse_10k(benchmark::State& state)
 {
     std::uint64_t const orders = 10000;
     std::string const file = bench::generate_string(orders);
-    std::vector<partners::profile> all;
-    partners::profile_error perr;
-    if (!partners::load_profiles(fs::path(EDIGW_SOURCE_DIR) / "partners", all, perr)) std::abort();
-    partners::profile p;
-    for (auto const& x : all)
-        if (x.id == "buyerco") p = x;
-    p.products = {};
-    p.stock = {};
-    p.tightenings.clear();
-    p.rules.require_ship_to = false;
+    auto clean = bench::clean_buyerco();
+    if (!clean) std::abort();
+    partners::profile const p = *clean;
     pipeline::inbound_options io;
     io.partner = &p;
     io.received_date = "2024-03-15";
