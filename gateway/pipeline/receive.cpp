@@ -1,11 +1,9 @@
 #include "gateway/pipeline/receive.hpp"
 
 #include "gateway/pipeline/emit.hpp"
-#include "gateway/pipeline/parallel.hpp"
 #include "x12/document.hpp"
 #include "x12/isa.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -390,15 +388,6 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     io.ack_date = opts.ack_date;
     io.ack_time = opts.ack_time;
     io.build_acks = false;
-    io.known_po = [&](partners::profile const* p, std::string_view po) {
-        if (!p) return false;
-        auto& q = st.cached("SELECT 1 FROM sets WHERE partner = ? AND direction = 'in' AND type = '850' AND document_number = ? "
-                            "AND status IN ('accepted', 'changed', 'cancelled') AND received_at >= ? LIMIT 1");
-        q.bind(1, p->id).bind(2, po).bind(3, iso_days_ago(p->rules.duplicate_window_days));
-        bool hit = q.step();
-        q.reset();
-        return hit;
-    };
     io.known_pos = [&](partners::profile const* p, std::vector<std::string_view> const& pos) {
         std::vector<bool> out(pos.size(), false);
         if (!p || pos.empty()) return out;
