@@ -105,12 +105,28 @@ struct set_job {
     bool is_order = false;      // an 850 of a PO group: mapped
     std::vector<x12::diagnostic> found;
     order_result order;
+    // The partner's rules, run here as if the PO were new to the log and the
+    // file: right unless they asked and it is not (decide() checks, in file
+    // order, and runs them again then).
+    partners::profile const* partner = nullptr;
+    std::string received_date;
+    std::optional<partners::order_decision> ahead;
+    bool asked_known = false;
 
     void run()
     {
         auto const ts = set.view();
         if (validator) validator->validate(ts, found);
-        if (is_order) mappings::map_850(ts, order.order, order.mapping_diagnostics);
+        if (!is_order) return;
+        mappings::map_850(ts, order.order, order.mapping_diagnostics);
+        if (!partner) return;
+        partners::rule_context ctx;
+        ctx.received_date = received_date;
+        ctx.known_po = [this](std::string_view) {
+            asked_known = true;
+            return false;
+        };
+        ahead = partners::apply_rules(order.order, *partner, ctx);
     }
 };
 
@@ -160,7 +176,7 @@ public:
                 if (parser_) parser_->locate(d.where);
                 rs->diagnostics.push_back(std::move(d));
             }
-            if (j.is_order) decide(j.set.view(), *rs, std::move(j.order), in_log);
+            if (j.is_order) decide(j.set.view(), *rs, std::move(j.order), in_log, std::move(j.ahead), j.asked_known);
         }
         pending_.clear();
     }
@@ -219,6 +235,8 @@ public:
             j.order.interchange = collector_.interchange_index();
             j.order.group = collector_.group_index();
             j.order.set = collector_.set_index();
+            j.partner = is_order ? partner_ : nullptr;
+            if (j.partner) j.received_date = received_;
             pending_.push_back(std::move(j));
             if (pending_.size() >= 512) flush();
             return;
@@ -229,7 +247,7 @@ public:
         r.group = collector_.group_index();
         r.set = collector_.set_index();
         mappings::map_850(ts, r.order, r.mapping_diagnostics);
-        decide(ts, *rs, std::move(r), std::nullopt);
+        decide(ts, *rs, std::move(r), std::nullopt, std::nullopt, false);
     }
 
     x12::ack_collector& collector() { return collector_; }
@@ -238,8 +256,10 @@ private:
     // An order mapped from set `ts` (validated as `rs` says): what the
     // mapping adds to the findings, then the partner's business rules, in
     // file order (a PO seen earlier in the file is a duplicate). `in_log`:
-    // whether the log knows the PO, when already asked.
-    void decide(x12::transaction_set const& ts, x12::received_set const& received, order_result r, std::optional<bool> in_log)
+    // whether the log knows the PO, when already asked; `ahead`: the rules'
+    // decision taken as if the PO were new (`asked`: whether they asked).
+    void decide(x12::transaction_set const& ts, x12::received_set const& received, order_result r, std::optional<bool> in_log,
+                std::optional<partners::order_decision> ahead, bool asked)
     {
         auto const* rs = &received;
         // The validator reports most content faults already (BEG05 not a date):
@@ -262,7 +282,8 @@ private:
                 if (in_log ? *in_log : o_.known_po && o_.known_po(partner_, po)) return true;
                 return seen_.count(pid + '\x1f' + std::string(po)) > 0;
             };
-            r.decision = partners::apply_rules(r.order, *partner_, ctx);
+            if (ahead && (!asked || !ctx.known_po(r.order.po_number))) r.decision = std::move(ahead);
+            else r.decision = partners::apply_rules(r.order, *partner_, ctx);
             for (auto const& o : r.decision->outcomes) {
                 std::string text;
                 if (o.set_position >= 1 && o.set_position <= ts.segments.size())
