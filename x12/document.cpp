@@ -64,6 +64,11 @@ document document::parse(std::string bytes, parser_options opts)
 {
     document doc;
     auto& d = *doc.d_;
+    // Room for what X12 usually holds (a segment per 16 bytes or more, an
+    // element per 4), so that a large document is not copied again and again
+    // as its vectors grow; room not used is never touched.
+    d.recs.reserve(bytes.size() / 16 + 16);
+    d.elements.reserve(bytes.size() / 4 + 64);
     d.buffer = std::move(bytes);
     d.p = std::make_unique<parser>(d, opts);
     d.stats = d.p->parse(std::span<char>(d.buffer.data(), d.buffer.size()));

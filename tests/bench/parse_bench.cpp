@@ -4,6 +4,7 @@
 #include "generator.hpp"
 #include "mappings/map_850.hpp"
 #include "x12/ack.hpp"
+#include "x12/document.hpp"
 #include "x12/parser.hpp"
 
 #include <benchmark/benchmark.h>
@@ -121,10 +122,26 @@ void parse_validate_ack(benchmark::State& state)
     state.counters["ack_bytes"] = static_cast<double>(ack_bytes);
 }
 
+// The whole input kept in memory with every segment (x12::document), as the
+// release rule reads back each 855 interchange it is about to send.
+void document_parse(benchmark::State& state)
+{
+    for (auto _ : state) {
+        auto doc = x12::document::parse(input());
+        if (doc.sets().size() != 20000 || doc.has_errors()) {
+            state.SkipWithError("wrong document");
+            break;
+        }
+        benchmark::DoNotOptimize(doc.segments().data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * input().size()));
+}
+
 } // namespace
 
 BENCHMARK(parse_validate_ack)->Unit(benchmark::kMillisecond);
 BENCHMARK(memchr_scan)->Unit(benchmark::kMillisecond);
 BENCHMARK(parse_envelope)->Unit(benchmark::kMillisecond);
+BENCHMARK(document_parse)->Unit(benchmark::kMillisecond);
 BENCHMARK(parse_to_orders)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
