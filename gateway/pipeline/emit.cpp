@@ -186,7 +186,8 @@ struct written_set {
 } // namespace
 
 prepared_batch prepare_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts)
+                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts,
+                             std::function<void()> const& rendered)
 {
     prepared_batch out;
     emit_result& r = out.result;
@@ -250,6 +251,7 @@ prepared_batch prepare_batch(partners::profile const& p, std::string const& docu
         }
     });
     r.steps.lap("render");
+    if (rendered) rendered();
     std::vector<std::size_t> index; // the k-th set written renders data index[k]
     index.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {

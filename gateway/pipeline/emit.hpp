@@ -100,8 +100,12 @@ struct prepared_batch {
 };
 // Touches no log: it may run on another thread while the log's own thread
 // records the file the batch answers.
+// `rendered`, when given, is called once the documents are rendered and
+// written (the part that takes every core), before the release rule's parse,
+// which takes one: a caller with work for the other core starts it then.
 prepared_batch prepare_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts);
+                             std::size_t count, batch_data const& data, batch_numbers const& numbers, emit_options const& opts,
+                             std::function<void()> const& rendered = {});
 // Records a prepared batch in opts.st, in the caller's transaction; without a log it only hands it back.
 emit_result record_batch(partners::profile const& p, std::string const& document, prepared_batch&& b, emit_options const& opts);
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <latch>
 #include <map>
 #include <optional>
 #include <thread>
@@ -526,18 +527,31 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     // Each order's data is built where it is rendered and dropped soon after
     // (see prepare_batch); a value is moved into `place`, which shares its
     // arena (one assigned across arenas would be copied).
+    //
+    // This thread records the file's sets once the 855s are rendered (which
+    // takes both cores), while the release rule parses them (which takes one).
+    std::latch rendered(static_cast<std::ptrdiff_t>(batches.size()));
     std::jthread answers;
     if (!batches.empty())
-        answers = std::jthread([&batches] {
-            for (auto& b : batches)
+        answers = std::jthread([&batches, &rendered] {
+            for (auto& b : batches) {
+                bool told = false;
+                auto tell = [&] {
+                    if (!told) rendered.count_down();
+                    told = true;
+                };
                 b.prepared = prepare_batch(
                     *b.p, "855", "PR", b.list.size(),
                     [&b](std::size_t i, boost::json::storage_ptr const& sp, boost::json::value& place) -> boost::json::value const& {
                         place = data_855(b.list[i]->order, *b.list[i]->decision, b.eo, sp, b.parts);
                         return place;
                     },
-                    b.numbers, b.eo);
+                    b.numbers, b.eo, tell);
+                tell(); // a batch that stopped before it rendered
+            }
         });
+    rendered.wait();
+    r.steps.lap("855-render-wait");
     // The size column: from the archive (the bytes moved into the analysis).
     {
         statement u(db, "UPDATE transmissions SET size = ? WHERE id = ?");
