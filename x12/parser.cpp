@@ -95,6 +95,14 @@ struct parser::impl {
     std::size_t cur_idx = 0;
     std::uint64_t cur_lines = 0;
     std::uint64_t cur_last_nl = UINT64_MAX;
+    // The cursor's state at every 64 KiB of the buffer it has passed: a
+    // position behind the cursor (a handler locating a batch of sets it was
+    // handed earlier) is counted from the nearest one, not from the start.
+    struct line_mark {
+        std::size_t idx;
+        std::uint64_t lines, last_nl;
+    };
+    std::vector<line_mark> marks;
 
     enum class state { outside, interchange, group, set, stray } st = state::outside;
     delimiters delims;
@@ -140,10 +148,19 @@ struct parser::impl {
     {
         if (abs < base || abs > base + len) { line = 0; col = 0; return; }
         std::size_t idx = static_cast<std::size_t>(abs - base);
-        if (idx < cur_idx) { cur_idx = 0; cur_lines = lines_before; cur_last_nl = last_nl_before; }
-        for (std::size_t i = cur_idx; i < idx; ++i)
-            if (buf[i] == '\n') { ++cur_lines; cur_last_nl = base + i; }
-        cur_idx = idx;
+        if (idx < cur_idx) {
+            auto it = std::upper_bound(marks.begin(), marks.end(), idx, [](std::size_t v, line_mark const& m) { return v < m.idx; });
+            if (it == marks.begin()) { cur_idx = 0; cur_lines = lines_before; cur_last_nl = last_nl_before; }
+            else { --it; cur_idx = it->idx; cur_lines = it->lines; cur_last_nl = it->last_nl; }
+        }
+        while (cur_idx < idx) {
+            std::size_t const next_mark = (cur_idx | 0xFFFF) + 1;
+            std::size_t const stop = std::min(idx, next_mark);
+            for (std::size_t i = cur_idx; i < stop; ++i)
+                if (buf[i] == '\n') { ++cur_lines; cur_last_nl = base + i; }
+            cur_idx = stop;
+            if (stop == next_mark && (marks.empty() || marks.back().idx < stop)) marks.push_back({stop, cur_lines, cur_last_nl});
+        }
         line = cur_lines + 1;
         col = (cur_last_nl == UINT64_MAX ? abs : abs - cur_last_nl - 1) + 1;
     }
@@ -244,6 +261,7 @@ struct parser::impl {
             cur_idx = 0;
             cur_lines = lines_before;
             cur_last_nl = last_nl_before;
+            marks.clear(); // they count from the old start of the buffer
         }
         if (storage.size() - len < opts.chunk_size) {
             storage.resize(std::max(storage.size() * 2, len + opts.chunk_size));
@@ -936,6 +954,7 @@ parse_stats parser::parse(std::span<char> input)
 {
     auto& m = *impl_;
     m.streaming = false;
+    m.marks.clear();
     m.buf = input.data();
     m.len = input.size();
     m.eof = true;
@@ -950,6 +969,7 @@ std::error_code parser::parse(read_function const& read, parse_stats& stats)
 {
     auto& m = *impl_;
     m.streaming = true;
+    m.marks.clear();
     m.reader = &read;
     m.storage.assign(m.opts.chunk_size * 2, '\0');
     m.buf = m.storage.data();

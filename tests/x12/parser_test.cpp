@@ -127,3 +127,36 @@ TEST_CASE("invalid segment identifiers are positioned", "[x12][parser]")
     CHECK_FALSE(doc.sets()[0].accepted);
     CHECK(doc.sets()[1].accepted);
 }
+
+TEST_CASE("locate: a place behind the parser's cursor, far into a large input, gets its true line and column", "[x12][parser]")
+{
+    // A handler may locate the findings of sets it was handed a while ago
+    // (the service's analysis does, a batch at a time), after the parser has
+    // counted lines further on.
+    std::string in = with_delimiters(sample_segments("00501"));
+    std::string body;
+    for (int i = 0; i < 20000; ++i) body += "REF*ZZ*" + std::to_string(i) + "~\n";
+    in.insert(in.find("IEA*"), body); // strays, but lines all the same
+    struct none : x12::handler {} h;
+    x12::parser p(h);
+    p.parse(std::span<char>(in.data(), in.size()));
+    auto truth = [&](std::uint64_t off) {
+        std::uint64_t line = 1, col = 1;
+        for (std::uint64_t i = 0; i < off; ++i) {
+            if (in[i] == '\n') ++line, col = 1;
+            else ++col;
+        }
+        return std::pair{line, col};
+    };
+    // Forward to near the end, then back and forth across many 64 KiB marks.
+    for (std::uint64_t off : {std::uint64_t(in.size() - 10), std::uint64_t(5), std::uint64_t(in.size() / 2), std::uint64_t(70000),
+                              std::uint64_t(in.size() - 200), std::uint64_t(65536), std::uint64_t(65535), std::uint64_t(131073)}) {
+        INFO(off);
+        x12::position pos;
+        pos.offset = off;
+        p.locate(pos);
+        auto [line, col] = truth(off);
+        CHECK(pos.line == line);
+        CHECK(pos.column == col);
+    }
+}
