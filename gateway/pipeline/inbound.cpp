@@ -1,13 +1,17 @@
 #include "gateway/pipeline/inbound.hpp"
 
-#include "gateway/pipeline/parallel.hpp"
 #include "mappings/map_850.hpp"
 
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace edigw::pipeline {
@@ -130,6 +134,90 @@ struct set_job {
     }
 };
 
+// Works through batches of set jobs with the thread that hands them over: a
+// helper thread starts on a batch at once, the handing thread joins in when
+// it has nothing else to do (it first reads the next batch, and finishes the
+// one before), and both take jobs 16 at a time. Two threads in all, so the
+// machine's two cores stay busy without a third competing.
+class batch_helper {
+public:
+    ~batch_helper()
+    {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard lock(m_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+
+    void start(std::vector<set_job>& jobs)
+    {
+        auto b = std::make_shared<batch>(jobs.data(), jobs.size());
+        {
+            std::lock_guard lock(m_);
+            current_ = b;
+        }
+        if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+        wake_.notify_all();
+    }
+    // Helps with the batch started last; returns when all its jobs are done.
+    void finish()
+    {
+        std::shared_ptr<batch> b;
+        {
+            std::lock_guard lock(m_);
+            b = std::move(current_);
+        }
+        if (!b) return;
+        work(*b);
+        std::unique_lock lock(m_);
+        done_.wait(lock, [&] { return b->done == b->n; });
+    }
+
+private:
+    struct batch {
+        batch(set_job* j, std::size_t count) : jobs(j), n(count) {}
+        set_job* jobs;
+        std::size_t n; // kept: the vector may be reused once every job is done
+        std::atomic<std::size_t> next{0};
+        std::size_t done = 0; // under m_
+    };
+
+    void loop()
+    {
+        for (;;) {
+            std::shared_ptr<batch> b;
+            {
+                std::unique_lock lock(m_);
+                wake_.wait(lock, [&] { return stop_ || (current_ && current_ != last_); });
+                if (stop_) return;
+                b = last_ = current_;
+            }
+            work(*b);
+        }
+    }
+    void work(batch& b)
+    {
+        for (;;) {
+            std::size_t const first = b.next.fetch_add(16);
+            if (first >= b.n) return;
+            std::size_t const end = std::min(first + 16, b.n);
+            for (std::size_t k = first; k < end; ++k) b.jobs[k].run();
+            std::lock_guard lock(m_);
+            b.done += end - first;
+            if (b.done == b.n) done_.notify_all();
+        }
+    }
+
+    std::mutex m_;
+    std::condition_variable wake_, done_;
+    std::shared_ptr<batch> current_, last_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
 class inbound_handler : public x12::handler {
 public:
     inbound_handler(analysis& a, inbound_options const& o)
@@ -144,21 +232,42 @@ public:
         collector_.set_locator([&p](x12::position& pos) { p.locate(pos); });
     }
 
-    // Validates and maps sets in batches on a few threads, the rest (the
-    // order of findings, business rules, duplicates within the file) in file
-    // order as before. Only for a parse of an input held in memory: the
-    // batch keeps the sets' views past their callbacks.
+    // Validates and maps sets in batches, each on a helper thread (and this
+    // one) while this one reads the next; the rest (the order of findings,
+    // business rules, duplicates within the file) in file order as before.
+    // Only for a parse of an input held in memory: a batch keeps its sets'
+    // views past their callbacks.
     void run_sets_in_batches() { batches_ = true; }
-    // Finishes the batch in hand (the parse's end).
+    // Finishes every set in hand: at a group's or an interchange's end (the
+    // collector's current group must still hold them) and at the parse's end.
     void flush()
     {
-        if (pending_.empty()) return;
-        parallel_ranges(pending_.size(), 32).run([&](std::size_t b, std::size_t e, std::size_t) {
-            for (std::size_t k = b; k < e; ++k) pending_[k].run();
-        });
+        launch();
+        helper_.finish();
+        auto last = std::move(running_);
+        running_.clear();
+        settle(last);
+    }
+
+private:
+    // The batch gathered goes to the helper; the one it had is finished
+    // (this thread helps) and settled here while the helper works.
+    void launch()
+    {
+        helper_.finish();
+        auto done = std::move(running_);
+        running_ = std::move(pending_);
+        pending_.clear();
+        if (!running_.empty()) helper_.start(running_);
+        settle(done);
+    }
+    // A batch whose jobs are done, in file order.
+    void settle(std::vector<set_job>& batch)
+    {
+        if (batch.empty()) return;
         // What the log knows of the batch's POs, asked at once.
         std::vector<std::string_view> pos;
-        for (auto const& j : pending_)
+        for (auto const& j : batch)
             if (j.is_order) pos.push_back(j.order.order.po_number);
         std::vector<bool> known;
         if (partner_ && !pos.empty()) {
@@ -168,7 +277,7 @@ public:
         }
         known.resize(pos.size(), false);
         std::size_t k = 0;
-        for (auto& j : pending_) {
+        for (auto& j : batch) {
             x12::received_set* rs = collector_.group_set(j.set_index);
             bool const in_log = j.is_order && known[k++];
             if (!rs) continue;
@@ -178,8 +287,9 @@ public:
             }
             if (j.is_order) decide(j.set.view(), *rs, std::move(j.order), in_log, std::move(j.ahead), j.asked_known);
         }
-        pending_.clear();
     }
+
+public:
 
     void on_interchange_begin(x12::interchange_summary const& ic) override
     {
@@ -238,7 +348,7 @@ public:
             j.partner = is_order ? partner_ : nullptr;
             if (j.partner) j.received_date = received_;
             pending_.push_back(std::move(j));
-            if (pending_.size() >= 512) flush();
+            if (pending_.size() >= 512) launch();
             return;
         }
         if (!is_order || !rs) return;
@@ -323,7 +433,8 @@ private:
     std::set<std::string> seen_;
     std::string received_;
     bool batches_ = false;
-    std::vector<set_job> pending_;
+    std::vector<set_job> pending_, running_; // being gathered; with the helper
+    batch_helper helper_;                    // last: its thread ends before the jobs go
 };
 
 void finish(analysis& a, inbound_handler& h, inbound_options const& o)
