@@ -100,7 +100,8 @@ struct set_copy {
     }
 };
 
-// A set's own work, done on any thread: its validation and its mapping.
+// A set's own work, done on any thread: its validation, its mapping and the
+// partner's rules run ahead.
 struct set_job {
     explicit set_job(x12::transaction_set const& ts) : set(ts) {}
     set_copy set;

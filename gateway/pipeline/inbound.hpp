@@ -7,6 +7,7 @@
 // the transports around it) of the service.
 //
 // Threading: one analysis per thread; profiles are shared read-only.
+// analyse_bytes validates and maps sets on one helper thread of its own too.
 #pragma once
 
 #include "mappings/order.hpp"
