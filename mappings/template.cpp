@@ -70,7 +70,7 @@ struct compiled_template::node {
     std::string tag;
     std::vector<element> elements;
     // loop
-    std::string var;
+    std::string var, var_index; // the item's name and its index's (NAME_index)
     std::vector<std::string> path;
     // branch
     condition cond;
@@ -373,6 +373,7 @@ public:
                               && x3::phrase_parse(it, end, g::path, x3::space, path) && it == end;
                     if (!ok) return fail(line_no, col + 1, "expected {for NAME in PATH}");
                     n.var = var;
+                    n.var_index = var + "_index";
                     n.path = path;
                     stack.back()->push_back(std::move(n));
                     open.emplace_back(&stack.back()->back(), line_no);
@@ -457,7 +458,8 @@ private:
 // ---- rendering ------------------------------------------------------------------------
 
 struct scope {
-    std::vector<std::pair<std::string, json::value const*>> vars;
+    // Names view the template's nodes (they outlive a render).
+    std::vector<std::pair<std::string_view, json::value const*>> vars;
 };
 
 json::value const* lookup(json::value const& root, scope const& sc, std::vector<std::string> const& path)
@@ -545,7 +547,7 @@ public:
                 for (auto const& item : v->as_array()) {
                     json::value index = static_cast<std::int64_t>(++k);
                     scope_.vars.emplace_back(n.var, &item);
-                    scope_.vars.emplace_back(n.var + "_index", &index);
+                    scope_.vars.emplace_back(n.var_index, &index);
                     bool ok = nodes(n.body, out);
                     scope_.vars.pop_back();
                     scope_.vars.pop_back();
