@@ -7,6 +7,7 @@
 #include "gateway/log/queries.hpp"
 #include "gateway/log/store.hpp"
 #include "gateway/pipeline/receive.hpp"
+#include "x12/document.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -605,4 +606,31 @@ TEST_CASE("a large file is archived on another thread while it is analysed: byte
         CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
         CHECK(count(*st, "SELECT count(*) FROM sets") == 0);
     }
+}
+
+TEST_CASE("with_855, a file holding two partners' interchanges: an 855 interchange each, made side by side while the file is recorded", "[log][emit]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    pipeline::receive_options o;
+    o.received_date = "as-sent";
+    o.with_855 = true;
+    auto r = pipeline::receive_bytes(*st, sample("acme-850-two-orders.x12") + sample("850-005010-original.x12"), "two.x12", nullptr,
+                                     profiles(), o);
+    INFO(r.error);
+    REQUIRE(r.ok);
+    REQUIRE(r.documents.size() == 2); // one batch per partner, both waited for before the sets were recorded
+    std::set<std::string> receivers;
+    for (auto const& doc : r.documents) {
+        auto parsed = x12::document::parse(doc.bytes);
+        CHECK_FALSE(parsed.has_errors());
+        REQUIRE(parsed.interchanges().size() == 1);
+        receivers.insert(parsed.interchanges()[0].receiver_id);
+        CHECK(count(*st, "SELECT count(*) FROM sets WHERE direction = 'out' AND type = '855' AND group_id IN (SELECT g.id FROM groups g "
+                         "JOIN interchanges i ON g.interchange_id = i.id WHERE i.transmission_id = "
+                         + std::to_string(doc.transmission_id) + ")")
+              == static_cast<std::int64_t>(parsed.sets().size()));
+    }
+    CHECK(receivers.size() == 2);
+    CHECK(count(*st, "SELECT count(*) FROM sets WHERE direction = 'in'") == static_cast<std::int64_t>(r.sets));
 }
