@@ -83,6 +83,9 @@ partners::profile const* sender_profile(std::string_view bytes, std::vector<part
     return partners::find_by_sender(all, h.field(5), trim(h.field(6)));
 }
 
+// Its statements come from the store's cache, kept prepared on the
+// connection: a one-order file (an AS2 message) would otherwise prepare a
+// dozen of them each time, and a large file looks each up once.
 class recorder {
 public:
     recorder(log::store& st, std::string actor) : st_(st), db_(st.db()), actor_(std::move(actor)) {}
@@ -92,8 +95,8 @@ public:
                               std::string_view document, std::int64_t reply_to, std::int64_t duplicate_of,
                               std::string_view message)
     {
-        statement s(db_, "INSERT INTO transmissions(partner, direction, transport, remote_name, size, sha256, received_at, "
-                         "status, document, reply_to, duplicate_of, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        auto& s = kept(transmission_ins_, "INSERT INTO transmissions(partner, direction, transport, remote_name, size, sha256, "
+                                          "received_at, status, document, reply_to, duplicate_of, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, partner).bind(2, direction).bind(3, transport).bind_opt(4, remote).bind(5, static_cast<std::int64_t>(size));
         s.bind(6, sha).bind(7, log::now_iso()).bind(8, status).bind_opt(9, document);
         if (reply_to) s.bind(10, reply_to); else s.bind_null(10);
@@ -107,8 +110,9 @@ public:
                              x12::interchange_summary const& ic, std::string_view status, std::string_view ta1_status,
                              std::string_view ta1_note)
     {
-        statement s(db_, "INSERT INTO interchanges(transmission_id, partner, direction, control_number, sender, receiver, "
-                         "version, test, date, time, status, ta1_sent_status, ta1_sent_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        auto& s = kept(interchange_ins_, "INSERT INTO interchanges(transmission_id, partner, direction, control_number, sender, "
+                                         "receiver, version, test, date, time, status, ta1_sent_status, ta1_sent_note) "
+                                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, tx).bind(2, partner).bind(3, direction).bind(4, ic.control_number);
         s.bind(5, ic.sender_qualifier + "/" + ic.sender_id).bind(6, ic.receiver_qualifier + "/" + ic.receiver_id);
         s.bind(7, ic.version).bind(8, ic.usage == "T" ? 1 : 0).bind(9, ic.date).bind(10, ic.time).bind(11, status);
@@ -121,8 +125,9 @@ public:
                        std::string_view status, std::size_t received, std::size_t accepted, bool ack_expected,
                        std::string_view due)
     {
-        statement s(db_, "INSERT INTO groups(interchange_id, partner, direction, functional_id, control_number, version, status, "
-                         "declared_sets, received_sets, accepted_sets, ack_expected, ack_due_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+        auto& s = kept(group_ins_, "INSERT INTO groups(interchange_id, partner, direction, functional_id, control_number, version, "
+                                   "status, declared_sets, received_sets, accepted_sets, ack_expected, ack_due_at) "
+                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, ic).bind(2, partner).bind(3, direction).bind(4, g.functional_id).bind(5, g.control_number).bind(6, g.version);
         s.bind_opt(7, status);
         if (g.declared_sets) s.bind(8, static_cast<std::int64_t>(*g.declared_sets)); else s.bind_null(8);
@@ -136,14 +141,9 @@ public:
                      std::string_view control, std::string_view doc_number, std::string_view fingerprint, std::string_view status,
                      std::string_view syntax, std::string_view decision, std::string_view reason, std::uint64_t offset)
     {
-        if (!set_ins_) {
-            set_ins_ = std::make_unique<statement>(
-                db_, "INSERT INTO sets(group_id, partner, direction, type, control_number, document_number, fingerprint, status, "
-                     "syntax_status, decision, reason, received_at, byte_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-            now_ = log::now_iso();
-        }
-        auto& s = *set_ins_;
-        s.reset();
+        if (now_.empty()) now_ = log::now_iso();
+        auto& s = kept(set_ins_, "INSERT INTO sets(group_id, partner, direction, type, control_number, document_number, fingerprint, "
+                                 "status, syntax_status, decision, reason, received_at, byte_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, group).bind(2, partner).bind(3, direction).bind(4, type).bind(5, control).bind_opt(6, doc_number);
         s.bind_opt(7, fingerprint).bind(8, status).bind_opt(9, syntax).bind_opt(10, decision).bind_opt(11, reason);
         s.bind(12, now_).bind(13, static_cast<std::int64_t>(offset));
@@ -155,13 +155,9 @@ public:
                  std::string_view message, std::string_view ack, x12::position const& w, std::string_view value,
                  std::string_view text)
     {
-        if (!find_ins_)
-            find_ins_ = std::make_unique<statement>(
-                db_, "INSERT INTO findings(transmission_id, set_id, kind, code, severity, message, ack_code, byte_offset, line, "
-                     "col, segment_index, set_position, segment_tag, element, component, value, segment_text) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        auto& s = *find_ins_;
-        s.reset();
+        auto& s = kept(find_ins_, "INSERT INTO findings(transmission_id, set_id, kind, code, severity, message, ack_code, "
+                                  "byte_offset, line, col, segment_index, set_position, segment_tag, element, component, value, "
+                                  "segment_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         s.bind(1, tx);
         if (set_id) s.bind(2, set_id); else s.bind_null(2);
         s.bind(3, kind).bind(4, code).bind(5, severity).bind(6, message).bind_opt(7, ack);
@@ -178,18 +174,14 @@ public:
                        d.excerpt);
     }
 
-    // The same row as store::audit, from a statement kept for the file and
-    // one timestamp for it (a 10,000-order file writes an audit row per set).
+    // The same row as store::audit, with one timestamp for the file (a
+    // 10,000-order file writes an audit row per set).
     bool audit(std::string_view entity, std::int64_t id, std::string_view action, std::string_view old_v,
                std::string_view new_v, std::string_view detail = {})
     {
-        if (!audit_ins_) {
-            audit_ins_ = std::make_unique<statement>(db_, "INSERT INTO audit(at, actor, entity, entity_id, action, old_value, "
-                                                          "new_value, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-            if (now_.empty()) now_ = log::now_iso();
-        }
-        auto& s = *audit_ins_;
-        s.reset();
+        if (now_.empty()) now_ = log::now_iso();
+        auto& s = kept(audit_ins_, "INSERT INTO audit(at, actor, entity, entity_id, action, old_value, new_value, detail) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, now_).bind(2, actor_).bind(3, entity).bind(4, id).bind(5, action);
         s.bind_opt(6, old_v).bind_opt(7, new_v).bind_opt(8, detail);
         return s.run();
@@ -239,7 +231,16 @@ private:
     log::store& st_;
     log::sql::connection& db_;
     std::string actor_;
-    std::unique_ptr<statement> set_ins_, find_ins_, audit_ins_;
+    // A statement of the store's cache, looked up once for this recorder,
+    // reset for each use.
+    statement& kept(statement*& slot, std::string_view sql)
+    {
+        if (!slot) slot = &st_.cached(sql);
+        else slot->reset();
+        return *slot;
+    }
+    statement *transmission_ins_ = nullptr, *interchange_ins_ = nullptr, *group_ins_ = nullptr, *set_ins_ = nullptr,
+              *find_ins_ = nullptr, *audit_ins_ = nullptr;
     std::string now_;
 };
 
@@ -348,10 +349,11 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 
     // 2. The same bytes again from this partner: answered, not processed.
     if (!opts.reprocess_of) {
-        statement q(db, "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND sha256 = ? "
+        auto& q = st.cached("SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND sha256 = ? "
                         "AND status IN ('processed', 'partial', 'rejected') ORDER BY id LIMIT 1");
         q.bind(1, partner->id).bind(2, sha);
         if (q.step()) r.duplicate_of = q.integer(0);
+        q.reset(); // a kept statement is not left open on a row
     }
     if (r.duplicate_of) {
         if (!archive_done()) return r;
@@ -410,10 +412,12 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     };
     io.known_interchange = [&](partners::profile const* p, x12::interchange_summary const& ic) {
         if (opts.reprocess_of) return false; // the same interchange on purpose, not a partner's resend
-        statement q(db, "SELECT 1 FROM interchanges WHERE partner = ? AND direction = 'in' AND sender = ? "
+        auto& q = st.cached("SELECT 1 FROM interchanges WHERE partner = ? AND direction = 'in' AND sender = ? "
                         "AND control_number = ? AND status = 'accepted' LIMIT 1");
         q.bind(1, p ? p->id : partner->id).bind(2, ic.sender_qualifier + "/" + ic.sender_id).bind(3, ic.control_number);
-        return q.step();
+        bool const hit = q.step();
+        q.reset();
+        return hit;
     };
     // The analysis gets its own copy of a large file: the parser works in
     // place, and the archive is still reading the original.
@@ -424,11 +428,11 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     // The same set again (same GS06, ST02 and content): recorded, not processed.
     std::map<std::tuple<std::size_t, std::size_t, std::size_t>, bool> duplicate_set;
     {
-        statement q(db, "SELECT 1 FROM sets s JOIN groups g ON s.group_id = g.id WHERE s.partner = ? AND s.direction = 'in' "
+        auto& q = st.cached("SELECT 1 FROM sets s JOIN groups g ON s.group_id = g.id WHERE s.partner = ? AND s.direction = 'in' "
                         "AND g.control_number = ? AND s.control_number = ? AND s.fingerprint = ? "
                         "AND s.status IN ('accepted', 'changed', 'cancelled', 'ignored') LIMIT 1");
         // Only a group whose control number the partner used before can hold one.
-        statement seen_group(db, "SELECT 1 FROM groups WHERE partner = ? AND direction = 'in' AND control_number = ? LIMIT 1");
+        auto& seen_group = st.cached("SELECT 1 FROM groups WHERE partner = ? AND direction = 'in' AND control_number = ? LIMIT 1");
         for (std::size_t i = 0; i < an.interchanges.size(); ++i)
             for (std::size_t g = 0; g < an.interchanges[i].groups.size(); ++g) {
                 auto const& grp = an.interchanges[i].groups[g];
@@ -442,6 +446,8 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                     if (q.step()) duplicate_set[{i, g, s}] = true;
                 }
             }
+        q.reset();
+        seen_group.reset();
         for (auto& o : an.orders)
             if (duplicate_set.count({o.interchange, o.group, o.set})) {
                 o.decision.reset();
@@ -554,7 +560,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     r.steps.lap("855-render-wait");
     // The size column: from the archive (the bytes moved into the analysis).
     {
-        statement u(db, "UPDATE transmissions SET size = ? WHERE id = ?");
+        auto& u = st.cached("UPDATE transmissions SET size = ? WHERE id = ?");
         u.bind(1, static_cast<std::int64_t>(st.archived_size(sha).value_or(0))).bind(2, tx_id);
         if (!u.run()) fail("recording the size");
     }
@@ -763,7 +769,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                : (rejected_sets > 0 || an.anything_rejected()) ? (r.sets > rejected_sets ? "partial" : "rejected")
                                                                 : "processed";
     {
-        statement u(db, "UPDATE transmissions SET status = ?, completed_at = ?, message = ? WHERE id = ?");
+        auto& u = st.cached("UPDATE transmissions SET status = ?, completed_at = ?, message = ? WHERE id = ?");
         std::string msg = std::to_string(r.sets) + " set(s), " + std::to_string(accepted_orders) + " order(s) accepted, "
                           + std::to_string(rejected_orders) + " rejected";
         if (opts.reprocess_of) msg = "reprocess of transmission " + std::to_string(opts.reprocess_of) + ": " + msg;
