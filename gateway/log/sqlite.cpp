@@ -1,5 +1,9 @@
 #include "gateway/log/sqlite.hpp"
 
+#include <chrono>
+#include <filesystem>
+#include <map>
+
 namespace edigw::log::sql {
 
 bool connection::open(std::string const& path, bool create, std::string& err)
@@ -15,6 +19,18 @@ bool connection::open(std::string const& path, bool create, std::string& err)
     }
     // Writers from other processes wait (up to 30 s) instead of failing.
     sqlite3_busy_timeout(raw, 30000);
+    // This process's writers of the same file queue on one mutex (see transaction).
+    {
+        static std::mutex registry_lock;
+        static std::map<std::string, std::weak_ptr<std::timed_mutex>> registry;
+        std::error_code ec;
+        auto key = std::filesystem::weakly_canonical(path, ec).string();
+        if (ec) key = path;
+        std::lock_guard lock(registry_lock);
+        auto& slot = registry[key];
+        if (auto shared = slot.lock()) writers_ = shared;
+        else slot = writers_;
+    }
     // A whole file's sets go in one transaction: a 32 MB page cache keeps a
     // 10,000-order file's index pages in memory until the commit.
     if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")
@@ -123,7 +139,11 @@ std::int64_t statement::integer(int col) const { return sqlite3_column_int64(s_.
 double statement::real(int col) const { return sqlite3_column_double(s_.get(), col); }
 bool statement::is_null(int col) const { return sqlite3_column_type(s_.get(), col) == SQLITE_NULL; }
 
-transaction::transaction(connection& c) : c_(c) { began_ = c_.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(connection& c) : c_(c), queue_(c.writers(), std::defer_lock)
+{
+    (void)queue_.try_lock_for(std::chrono::seconds(30));
+    began_ = c_.exec("BEGIN IMMEDIATE");
+}
 
 transaction::~transaction()
 {
@@ -137,6 +157,7 @@ bool transaction::commit()
 {
     if (!began_ || done_) return false;
     done_ = c_.exec("COMMIT");
+    if (done_ && queue_.owns_lock()) queue_.unlock();
     return done_;
 }
 

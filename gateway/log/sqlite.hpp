@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,10 +39,13 @@ public:
     void set_error(std::string e) { error_ = std::move(e); }
     std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
     int changes() const noexcept { return sqlite3_changes(db_.get()); }
+    // Shared by every connection of this process to the same file: see transaction.
+    std::timed_mutex& writers() const noexcept { return *writers_; }
 
 private:
     std::unique_ptr<sqlite3, db_closer> db_;
     std::string error_;
+    std::shared_ptr<std::timed_mutex> writers_ = std::make_shared<std::timed_mutex>();
 };
 
 class statement {
@@ -82,6 +86,12 @@ private:
 
 // BEGIN IMMEDIATE (the write lock up front, so two writers never deadlock
 // upgrading a read lock) ... COMMIT; rolls back when destroyed uncommitted.
+//
+// Writers of this process queue on a mutex of the file's before they ask
+// SQLite: its busy handler waits by sleeping 1, 2, 5, 10 ... ms and trying
+// again, which put tens of milliseconds on an AS2 message whenever two workers
+// committed at once. Writers of other processes still meet the busy handler;
+// a writer that waits here 30 s goes on to it too.
 class transaction {
 public:
     explicit transaction(connection& c);
@@ -93,6 +103,7 @@ public:
 
 private:
     connection& c_;
+    std::unique_lock<std::timed_mutex> queue_;
     bool began_ = false, done_ = false;
 };
 
