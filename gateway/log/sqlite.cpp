@@ -22,7 +22,7 @@ bool connection::open(std::string const& path, bool create, std::string& err)
     // This process's writers of the same file queue on one mutex (see transaction).
     {
         static std::mutex registry_lock;
-        static std::map<std::string, std::weak_ptr<std::timed_mutex>> registry;
+        static std::map<std::string, std::weak_ptr<writer_gate>> registry;
         std::error_code ec;
         auto key = std::filesystem::weakly_canonical(path, ec).string();
         if (ec) key = path;
@@ -139,9 +139,9 @@ std::int64_t statement::integer(int col) const { return sqlite3_column_int64(s_.
 double statement::real(int col) const { return sqlite3_column_double(s_.get(), col); }
 bool statement::is_null(int col) const { return sqlite3_column_type(s_.get(), col) == SQLITE_NULL; }
 
-transaction::transaction(connection& c) : c_(c), queue_(c.writers(), std::defer_lock)
+transaction::transaction(connection& c) : c_(c)
 {
-    (void)queue_.try_lock_for(std::chrono::seconds(30));
+    gated_ = c_.writers().enter(std::chrono::seconds(30));
     began_ = c_.exec("BEGIN IMMEDIATE");
 }
 
@@ -151,13 +151,17 @@ transaction::~transaction()
         // Never throws; a failed rollback leaves the journal for SQLite's recovery.
         sqlite3_exec(c_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
+    if (gated_) c_.writers().leave();
 }
 
 bool transaction::commit()
 {
     if (!began_ || done_) return false;
     done_ = c_.exec("COMMIT");
-    if (done_ && queue_.owns_lock()) queue_.unlock();
+    if (done_ && gated_) {
+        c_.writers().leave();
+        gated_ = false;
+    }
     return done_;
 }
 

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,12 +42,36 @@ public:
     std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
     int changes() const noexcept { return sqlite3_changes(db_.get()); }
     // Shared by every connection of this process to the same file: see transaction.
-    std::timed_mutex& writers() const noexcept { return *writers_; }
+    class writer_gate {
+    public:
+        // Waits its turn, `patience` at most (false then: not entered).
+        bool enter(std::chrono::seconds patience)
+        {
+            std::unique_lock lock(m_);
+            if (!free_.wait_for(lock, patience, [&] { return !busy_; })) return false;
+            busy_ = true;
+            return true;
+        }
+        void leave()
+        {
+            {
+                std::lock_guard lock(m_);
+                busy_ = false;
+            }
+            free_.notify_one();
+        }
+
+    private:
+        std::mutex m_;
+        std::condition_variable free_;
+        bool busy_ = false;
+    };
+    writer_gate& writers() const noexcept { return *writers_; }
 
 private:
     std::unique_ptr<sqlite3, db_closer> db_;
     std::string error_;
-    std::shared_ptr<std::timed_mutex> writers_ = std::make_shared<std::timed_mutex>();
+    std::shared_ptr<writer_gate> writers_ = std::make_shared<writer_gate>();
 };
 
 class statement {
@@ -87,7 +113,7 @@ private:
 // BEGIN IMMEDIATE (the write lock up front, so two writers never deadlock
 // upgrading a read lock) ... COMMIT; rolls back when destroyed uncommitted.
 //
-// Writers of this process queue on a mutex of the file's before they ask
+// Writers of this process queue at a gate of the file's before they ask
 // SQLite: its busy handler waits by sleeping 1, 2, 5, 10 ... ms and trying
 // again, which put tens of milliseconds on an AS2 message whenever two workers
 // committed at once. Writers of other processes still meet the busy handler;
@@ -103,7 +129,7 @@ public:
 
 private:
     connection& c_;
-    std::unique_lock<std::timed_mutex> queue_;
+    bool gated_ = false; // entered the file's writer gate
     bool began_ = false, done_ = false;
 };
 
