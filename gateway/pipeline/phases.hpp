@@ -16,14 +16,13 @@ public:
     using clock = std::chrono::steady_clock;
 
     // The step that ends now, timed from the end of the previous one (or
-    // from construction, or from `restart`).
+    // from construction).
     void lap(char const* name)
     {
         auto const now = clock::now();
         items_.push_back({name, std::chrono::duration<double, std::milli>(now - last_).count()});
         last_ = now;
     }
-    void restart() { last_ = clock::now(); }
     // Another record's steps, under `prefix` ("855." for the answers'); the
     // clock goes on from now.
     void add(phases const& other, std::string const& prefix = {})
@@ -43,7 +42,6 @@ public:
         }
         return out;
     }
-    bool empty() const noexcept { return items_.empty(); }
 
 private:
     struct item {

@@ -297,53 +297,20 @@ void partner_side(fs::path const& partners)
               + "\"\nour_certificate = \"" + cert("buyerco").string() + "\"\nour_private_key = \"" + key("buyerco").string() + "\"\n");
 }
 
-// One HTTP request received by a tiny server standing in for the partner's async MDN endpoint.
-struct mdn_catcher {
+// A partner's HTTP endpoint on 127.0.0.1 that answers every request 200 with
+// nothing in it: the async MDN endpoint we post to (`once`: it takes one
+// request and keeps it), or an AS2 server that takes every message and never
+// sends the MDN it was asked for.
+struct stub_endpoint {
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-    std::string body, content_type;
-    std::thread t;
-    mdn_catcher()
-    {
-        t = std::thread([this] {
-            boost::system::error_code ec;
-            boost::asio::ip::tcp::socket s(ioc);
-            acc.accept(s, ec);
-            if (ec) return;
-            boost::beast::flat_buffer b;
-            boost::beast::http::request<boost::beast::http::string_body> req;
-            boost::beast::http::read(s, b, req, ec);
-            body = req.body();
-            content_type = std::string(req[boost::beast::http::field::content_type]);
-            boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok, 11};
-            res.prepare_payload();
-            boost::beast::http::write(s, res, ec);
-        });
-    }
-    std::uint16_t port() const { return acc.local_endpoint().port(); }
-    void wait()
-    {
-        if (t.joinable()) t.join();
-    }
-    ~mdn_catcher()
-    {
-        boost::system::error_code ec;
-        acc.close(ec);
-        wait();
-    }
-};
-
-// A partner's AS2 server that takes every message (HTTP 200, no MDN in the
-// response) and never posts the asynchronous MDN it was asked for.
-struct silent_partner {
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    std::string body, content_type; // of the request taken (once)
     std::atomic<int> taken{0};
     std::thread t;
-    silent_partner()
+    explicit stub_endpoint(bool once)
     {
-        t = std::thread([this] {
-            for (;;) {
+        t = std::thread([this, once] {
+            do {
                 boost::system::error_code ec;
                 boost::asio::ip::tcp::socket s(ioc);
                 acc.accept(s, ec);
@@ -352,19 +319,27 @@ struct silent_partner {
                 boost::beast::http::request<boost::beast::http::string_body> req;
                 boost::beast::http::read(s, b, req, ec);
                 if (ec) continue;
+                if (once) {
+                    body = req.body();
+                    content_type = std::string(req[boost::beast::http::field::content_type]);
+                }
                 boost::beast::http::response<boost::beast::http::string_body> res{boost::beast::http::status::ok, 11};
                 res.prepare_payload();
                 boost::beast::http::write(s, res, ec);
                 ++taken;
-            }
+            } while (!once);
         });
     }
     std::uint16_t port() const { return acc.local_endpoint().port(); }
-    ~silent_partner()
+    void wait()
+    {
+        if (t.joinable()) t.join();
+    }
+    ~stub_endpoint()
     {
         // shutdown() wakes a blocking accept() on Linux; close() alone does not.
         ::shutdown(acc.native_handle(), SHUT_RDWR);
-        if (t.joinable()) t.join();
+        wait();
         boost::system::error_code ec;
         acc.close(ec);
     }
@@ -629,7 +604,7 @@ TEST_CASE("as2: serve answers openssl+curl partners with the right MDN or status
         write(big, std::string(10000, 'x'));
         CHECK(post(g.port, big, as2_headers("ACME", "<p-2@acme>", "application/edi-x12", ""), work).status == 413);
 
-        mdn_catcher catcher;
+        stub_endpoint catcher(true);
         auto h = as2_headers("ACME", "<p-3@acme>", "application/edi-x12", "");
         h.push_back("Receipt-Delivery-Option: http://127.0.0.1:" + std::to_string(catcher.port()) + "/mdn");
         fs::path body2 = work / "po2.x12";
@@ -836,7 +811,7 @@ TEST_CASE("as2: asynchronous MDNs for what we send are matched, their MIC checke
 
 TEST_CASE("as2: an asynchronous MDN that never comes is reported overdue after the profile's timeout", "[as2][service]")
 {
-    silent_partner them;
+    stub_endpoint them(false);
     gateway_process us("async-silent");
     start_async_and_post(us, them.port(), "mdn_timeout_minutes = 2\n", "<s-1@buyerco>");
     // Our TA1, 999 and 855 are taken by the partner, which sends no MDN: each is waited for, due two minutes after it went.
