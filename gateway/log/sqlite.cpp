@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 namespace edigw::log::sql {
 
@@ -33,7 +34,15 @@ bool connection::open(std::string const& path, bool create, std::string& err)
     }
     // A whole file's sets go in one transaction: a 32 MB page cache keeps a
     // 10,000-order file's index pages in memory until the commit.
-    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")
+    // Switching a new file to WAL takes an exclusive lock, and SQLite can
+    // answer "database is locked" there without calling the busy handler
+    // (several first `edigw receive`s at once); so it is tried again here.
+    bool wal = exec("PRAGMA journal_mode=WAL");
+    for (int tries = 0; !wal && (sqlite3_errcode(raw) & 0xff) == SQLITE_BUSY && tries < 3000; ++tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        wal = exec("PRAGMA journal_mode=WAL");
+    }
+    if (!wal || !exec("PRAGMA foreign_keys=ON") || !exec("PRAGMA synchronous=FULL")
         || !exec("PRAGMA cache_size=-32768")) {
         err = path + ": " + error_;
         db_.reset();
