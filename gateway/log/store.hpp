@@ -28,7 +28,7 @@
 
 namespace edigw::log {
 
-inline constexpr int schema_version = 5;
+inline constexpr int schema_version = 6;
 
 // $EDIGW_DATA, else ./var.
 std::filesystem::path default_data_dir();
