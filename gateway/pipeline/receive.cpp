@@ -290,31 +290,43 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     receive_result r;
     auto& db = st.db();
     recorder rec(st, opts.actor);
+    // A transaction that rolled back recorded nothing: no transmission id
+    // for the caller to answer with (an AS2 'processed' MDN, say).
+    auto rolled_back = [&r] {
+        r.transmission_id = 0;
+        r.acks.clear();
+        r.documents.clear();
+        r.status.clear();
+    };
 
-    // 1. Archive first: from here on the bytes cannot be lost. A large file
-    // (kept as a file of its own, not in the log) is written and synced on
-    // another thread while it is analysed; nothing refers to it before that
-    // thread is done (it is joined before the log's transaction begins).
+    // 1. The archive. Every caller's sender keeps the bytes until we answer
+    // (the folder's file stays, the SFTP file is not removed, the AS2 partner
+    // has no MDN yet), so the bytes need to be durable only by the time the
+    // log refers to them. A small file goes into the log's own transaction (one
+    // commit, not two: each is an fsync); a large one (a file of its own) is
+    // written and synced on another thread while it is analysed, and that
+    // thread is joined before the transaction begins.
     std::string sha, err;
     bool const large = bytes.size() > log::store::inline_limit;
     bool archived = false;
     std::string archive_err;
     std::jthread archiving;
+    auto const said_sha = [&](std::string const& own) {
+        if (opts.sha256.empty() || own == opts.sha256) return true;
+        archive_err = "the bytes' SHA-256 is " + own + ", not " + opts.sha256 + " as the caller said";
+        return false;
+    };
     if (!large) {
-        if (!st.archive(bytes, sha, err)) {
-            r.error = "cannot archive the file: " + err;
+        sha = log::sha256_hex(bytes);
+        if (!said_sha(sha)) {
+            r.error = "cannot archive the file: " + archive_err;
             return r;
         }
-        crash_point("after-archive");
     } else {
         sha = opts.sha256.empty() ? log::sha256_hex(bytes) : opts.sha256;
         archiving = std::jthread([&] {
             std::string own;
-            archived = st.archive(bytes, own, archive_err);
-            if (archived && own != sha) {
-                archived = false;
-                archive_err = "the bytes' SHA-256 is " + own + ", not " + sha + " as the caller said";
-            }
+            archived = st.archive(bytes, own, archive_err) && said_sha(own);
             if (archived) crash_point("after-archive");
         });
     }
@@ -326,6 +338,17 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (!archived) r.error = "cannot archive the file: " + archive_err;
         return archived;
     };
+    // A small file's bytes, in the transaction just begun.
+    auto archive_small = [&] {
+        if (large) return true;
+        std::string own;
+        if (!st.archive_deferred(bytes, own, archive_err)) {
+            r.error = "cannot archive the file: " + archive_err;
+            return false;
+        }
+        crash_point("after-archive");
+        return true;
+    };
 
     partners::profile const* partner = forced ? forced : sender_profile(bytes, profiles);
     r.partner = partner ? partner->id : std::string("unknown");
@@ -335,11 +358,18 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         // Recorded (nothing received is ever lost), then refused.
         if (!archive_done()) return r;
         log::sql::transaction tx(db);
+        if (!archive_small()) return r;
         r.transmission_id = rec.transmission(r.partner, "in", opts.transport, remote, bytes.size(), sha, "rejected", "X12", 0, 0,
                                              "no partner profile for the interchange sender");
         rec.audit("transmission", r.transmission_id, "received", {}, "rejected", "no partner profile for the sender");
+        if (opts.also_record && !opts.also_record(st, r.transmission_id)) {
+            r.error = "cannot record with the file: " + db.last_error();
+            rolled_back();
+            return r;
+        }
         if (!tx.commit()) {
             r.error = db.last_error();
+            rolled_back();
             return r;
         }
         r.error = "no partner profile for the sender of " + file_name + " (name one with --partner)";
@@ -358,6 +388,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     if (r.duplicate_of) {
         if (!archive_done()) return r;
         log::sql::transaction tx(db);
+        if (!archive_small()) return r;
         r.transmission_id = rec.transmission(partner->id, "in", opts.transport, remote, bytes.size(), sha, "duplicate", "X12", 0,
                                              r.duplicate_of, "the same file was received as transmission "
                                                                  + std::to_string(r.duplicate_of));
@@ -372,8 +403,14 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
             d.bytes = st.archived(q.text(2)).value_or(std::string());
             r.acks.push_back(std::move(d));
         }
+        if (opts.also_record && !opts.also_record(st, r.transmission_id)) {
+            r.error = "cannot record with the file: " + db.last_error();
+            rolled_back();
+            return r;
+        }
         if (!tx.commit()) {
             r.error = db.last_error();
+            rolled_back();
             return r;
         }
         r.status = "duplicate";
@@ -419,9 +456,10 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         q.reset();
         return hit;
     };
-    // The analysis gets its own copy of a large file: the parser works in
-    // place, and the archive is still reading the original.
-    r.an = large ? analyse_bytes(bytes, file_name, io) : analyse_bytes(std::move(bytes), file_name, io);
+    // The analysis gets its own copy: the parser works in place, and the
+    // archive still needs the original (a large file's thread is reading it,
+    // a small one goes into the transaction).
+    r.an = analyse_bytes(bytes, file_name, io);
     auto& an = r.an;
     r.steps.lap("analyse");
 
@@ -467,6 +505,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         return r;
     }
     crash_point("after-begin");
+    if (!archive_small()) return r;
     bool ok = true;
     auto fail = [&](std::string what) {
         if (ok) r.error = what + ": " + db.last_error();
@@ -479,7 +518,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     build_acks(an, io);
     r.steps.lap("acks");
 
-    std::int64_t const tx_id = rec.transmission(partner->id, "in", opts.transport, remote, 0, sha,
+    std::int64_t const tx_id = rec.transmission(partner->id, "in", opts.transport, remote, bytes.size(), sha,
                                                 "received", "X12", 0, 0, {});
     if (!tx_id) fail("recording the transmission");
     r.transmission_id = tx_id;
@@ -558,12 +597,6 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         });
     rendered.wait();
     r.steps.lap("855-render-wait");
-    // The size column: from the archive (the bytes moved into the analysis).
-    {
-        auto& u = st.cached("UPDATE transmissions SET size = ? WHERE id = ?");
-        u.bind(1, static_cast<std::int64_t>(st.archived_size(sha).value_or(0))).bind(2, tx_id);
-        if (!u.run()) fail("recording the size");
-    }
     for (auto const& d : an.file_diagnostics)
         if (!rec.diagnostic(tx_id, 0, "envelope", d)) fail("recording a finding");
 
@@ -780,6 +813,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         if (opts.reprocess_of)
             rec.audit("transmission", opts.reprocess_of, "reprocessed", {}, r.status, "as transmission " + std::to_string(tx_id));
     }
+    if (ok && opts.also_record && !opts.also_record(st, tx_id)) fail("recording with the file");
     r.steps.lap("status");
     // Everything archived for this file (our answers) on disk before the commit refers to it.
     if (ok && !st.sync_archive(err)) {
@@ -788,9 +822,13 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     }
     r.steps.lap("sync");
     crash_point("before-commit");
-    if (!ok) return r; // the transaction rolls back: nothing of this file is recorded
+    if (!ok) { // the transaction rolls back: nothing of this file is recorded
+        rolled_back();
+        return r;
+    }
     if (!tx.commit()) {
         r.error = "cannot commit: " + db.last_error();
+        rolled_back();
         return r;
     }
     crash_point("after-commit");

@@ -1,7 +1,9 @@
 // The inbound path with the log: what `edigw receive` does offline and what
 // the service does for every file a transport delivers.
 //
-//   1. archive the bytes (content-addressed, fsynced) before anything else;
+//   1. archive the bytes (content-addressed): a large file is written to a
+//      file of its own and fsynced while it is analysed, a small one goes
+//      into the transaction of 4 (the sender keeps them until we answer);
 //   2. the same file content again from this partner: recorded as a duplicate
 //      and answered with the acks sent the first time, not processed again;
 //   3. analyse (parse, validate, map, rules) with the log's memory: a PO number
@@ -21,6 +23,7 @@
 #include "gateway/pipeline/inbound.hpp"
 #include "gateway/pipeline/phases.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,11 @@ struct receive_options {
     // The bytes' SHA-256 (hex) when the caller has it already (the service
     // names and looks up files by it); checked against the archive's own.
     std::string sha256;
+    // Something the caller records with the file, in its transaction, just
+    // before the commit (the AS2 server's audit of the MDN it answers with):
+    // one commit, not two. Given the file's transmission id; false rolls the
+    // file back as any failure would.
+    std::function<bool(log::store&, std::int64_t transmission_id)> also_record;
 };
 
 struct outbound_doc {

@@ -1010,10 +1010,11 @@ struct gateway::impl {
         // A repeated Message-ID: answered, not processed again.
         std::int64_t original = 0;
         {
-            log::sql::statement q(st->db(), "SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND transport = 'as2' "
-                                            "AND remote_name = ? AND NOT (status = 'rejected' AND document = 'AS2') ORDER BY id LIMIT 1");
+            auto& q = st->cached("SELECT id FROM transmissions WHERE partner = ? AND direction = 'in' AND transport = 'as2' "
+                                 "AND remote_name = ? AND NOT (status = 'rejected' AND document = 'AS2') ORDER BY id LIMIT 1");
             q.bind(1, p->id).bind(2, message_id);
             if (q.step()) original = q.integer(0);
+            q.reset(); // a kept statement is not left open on a row
         }
         if (original) {
             event("info", "as2.duplicate", "as2 " + p->id + ": " + message_id + " was received before (transmission " + std::to_string(original) + "): duplicate",
@@ -1030,6 +1031,10 @@ struct gateway::impl {
         o.actor = "edigw serve";
         o.received_date = cfg.received_date;
         o.with_855 = true;
+        // The MDN we answer with, audited in the file's own transaction.
+        o.also_record = [&](log::store& s, std::int64_t id) {
+            return s.audit("edigw serve", "transmission", id, "mdn", "", "processed", message_id);
+        };
         std::string const label = "as2:" + p->id + "/" + (opened.filename.empty() ? message_id : opened.filename);
         auto r = pipeline::receive_bytes(*st, opened.payload, label, p, profiles, o);
         if (!r.ok && !r.transmission_id) {
@@ -1055,7 +1060,6 @@ struct gateway::impl {
         crash_point("as2-after-receive");
         f.disposition = "processed";
         f.text = "The message was received and recorded (transmission " + std::to_string(r.transmission_id) + ").";
-        (void)st->audit("edigw serve", "transmission", r.transmission_id, "mdn", "", f.disposition, message_id);
         // Our answers go back over AS2 when the partner has a URL, else they wait for another transport.
         if (!p->as2->url.empty() && as2_creds.count(p->id)) asio::post(*pool, [this, p] { as2_deliver(*p); });
         return answer(mdn_response(f, sign_with, ask.micalg), r.transmission_id);

@@ -401,7 +401,11 @@ TEST_CASE("a crash between receipt and commit leaves nothing half-recorded and l
         CHECK(count(*st, "SELECT count(*) FROM sets") == 0);
         CHECK(count(*st, "SELECT count(*) FROM control_numbers") == 0);
         CHECK(files_in(outbox) == 0); // nothing acknowledged
-        CHECK(st->has_archived(log::sha256_hex(sample("850-005010-bad-date.x12")))); // but kept
+        // A small file's bytes are archived in the transaction that rolled
+        // back: not in the log either, so the next run takes the file as new
+        // (it is still where it came from; nothing was answered).
+        CHECK(!st->has_archived(log::sha256_hex(sample("850-005010-bad-date.x12"))));
+        CHECK(fs::exists(file));
     }
     // Killed after the commit, before the acks were written: the file is
     // recorded; running it again answers with the same acks, once.
@@ -410,6 +414,7 @@ TEST_CASE("a crash between receipt and commit leaves nothing half-recorded and l
     {
         auto st = open(data);
         CHECK(count(*st, "SELECT count(*) FROM transmissions WHERE direction = 'in'") == 1);
+        CHECK(st->has_archived(log::sha256_hex(sample("850-005010-bad-date.x12"))));
         CHECK(files_in(outbox) == 0);
     }
     status = run_receive(data, file, nullptr);
@@ -605,6 +610,55 @@ TEST_CASE("a large file is archived on another thread while it is analysed: byte
         CHECK(r.error.find("cannot archive the file") != std::string::npos);
         CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
         CHECK(count(*st, "SELECT count(*) FROM sets") == 0);
+    }
+}
+
+TEST_CASE("a small file is archived in the log's own transaction, with what the caller records: all of it, or none", "[log]")
+{
+    temp_dir d;
+    auto st = open(d.path);
+    std::string const bytes = order("000000901", "901", "0001", "PO-SMALL-1");
+    REQUIRE(bytes.size() <= log::store::inline_limit);
+    std::string const sha = log::sha256_hex(bytes);
+    pipeline::receive_options o;
+    o.received_date = "2024-03-15";
+    o.actor = "test";
+
+    SECTION("committed together")
+    {
+        o.also_record = [](log::store& s, std::int64_t id) { return s.audit("test", "transmission", id, "mdn", "", "processed", "<m1@x>"); };
+        auto r = pipeline::receive_bytes(*st, bytes, "small.x12", nullptr, profiles(), o);
+        INFO(r.error);
+        REQUIRE(r.ok);
+        CHECK(st->archived(sha) == bytes);
+        CHECK(count(*st, "SELECT count(*) FROM audit WHERE action = 'mdn' AND detail = '<m1@x>' AND entity_id = "
+                             + std::to_string(r.transmission_id))
+              == 1);
+    }
+    SECTION("rolled back together: no transmission to answer with, no bytes, no audit")
+    {
+        o.also_record = [](log::store&, std::int64_t) { return false; };
+        auto r = pipeline::receive_bytes(*st, bytes, "small.x12", nullptr, profiles(), o);
+        CHECK(!r.ok);
+        CHECK(r.transmission_id == 0); // a caller answering "processed" on an id would lose the order
+        CHECK(r.acks.empty());
+        CHECK(r.error.find("recording with the file") != std::string::npos);
+        CHECK(!st->archived(sha));
+        CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
+        CHECK(count(*st, "SELECT count(*) FROM audit") == 0);
+        // Sent again, it is taken as new, not as a duplicate of nothing.
+        o.also_record = nullptr;
+        auto again = pipeline::receive_bytes(*st, bytes, "small.x12", nullptr, profiles(), o);
+        REQUIRE(again.ok);
+        CHECK(again.status == "processed");
+    }
+    SECTION("a caller's SHA-256 that is not the bytes': an error before anything is recorded")
+    {
+        o.sha256 = std::string(64, '0');
+        auto r = pipeline::receive_bytes(*st, bytes, "small.x12", nullptr, profiles(), o);
+        CHECK(!r.ok);
+        CHECK(r.error.find("as the caller said") != std::string::npos);
+        CHECK(count(*st, "SELECT count(*) FROM transmissions") == 0);
     }
 }
 
