@@ -51,6 +51,18 @@ bool connection::open(std::string const& path, bool create, std::string& err)
     return true;
 }
 
+bool connection::checkpoint_passive(std::int64_t& pending)
+{
+    int frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    if (rc != SQLITE_OK) {
+        error_ = sqlite3_errmsg(db_.get());
+        return false;
+    }
+    pending = frames > copied ? frames - copied : 0;
+    return true;
+}
+
 bool connection::exec(std::string_view sql)
 {
     char* msg = nullptr;

@@ -37,6 +37,12 @@ public:
 
     [[nodiscard]] bool exec(std::string_view sql);
     sqlite3* handle() const noexcept { return db_.get(); }
+
+    // A checkpoint that waits for no one (SQLITE_CHECKPOINT_PASSIVE): the
+    // WAL's frames copied into the database as far as readers allow. False
+    // when SQLite refused (another checkpoint running, say); `pending` is
+    // then left as it was, else set to the frames still in the WAL only.
+    bool checkpoint_passive(std::int64_t& pending);
     std::string const& last_error() const noexcept { return error_; }
     void set_error(std::string e) { error_ = std::move(e); }
     std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }

@@ -72,6 +72,7 @@ struct metrics {
     std::atomic<std::uint64_t> ack_latency_us_sum{0}, ack_latency_count{0};
     std::atomic<std::uint64_t> as2_messages{0}, as2_refused{0}, as2_mdns_sent{0}, as2_sent{0}, as2_send_failed{0};
     std::atomic<std::uint64_t> as2_connections{0};
+    std::atomic<std::uint64_t> log_checkpoints{0}, log_wal_frames{0};
     std::string text() const;
 };
 

@@ -168,6 +168,12 @@ TEST_CASE("serve: a drop folder, answered once, and a resend answered again, and
     CHECK(metrics.find("# TYPE edigw_ack_latency_seconds summary") != std::string::npos);
     CHECK(s.curl("/healthz", true).find("ok") != std::string::npos);
     CHECK(s.curl("/nothing", true).find("HTTP404") != std::string::npos);
+    // The WAL goes into the database by the service's checkpointer, within a round or two of 250 ms.
+    CHECK(s.wait_for([&] {
+        auto m = s.curl("/metrics", true);
+        return m.find("edigw_log_wal_frames 0\n") != std::string::npos && m.find("edigw_log_checkpoints_total 0\n") == std::string::npos
+               && m.find("edigw_log_checkpoints_total") != std::string::npos;
+    }));
 
     int status = stop(pid, SIGTERM);
     CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0)); // graceful
