@@ -121,14 +121,14 @@ json::value data_855(mappings::order const& o, partners::order_decision const& d
             ship_to = mappings::to_json(p, sp);
             break;
         }
-    return json::value(json::object({{"po", std::move(po)},
-                                     {"bak02", d.bak02},
-                                     {"ship_to", std::move(ship_to)},
-                                     {"seller_order_number",
-                                      opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number},
-                                     {"today", opts.today.empty() ? today_iso_local() : opts.today}},
-                                    sp),
-                       sp);
+    json::object out(sp);
+    out.reserve(5);
+    out.emplace("po", std::move(po));
+    out.emplace("bak02", d.bak02);
+    out.emplace("ship_to", std::move(ship_to));
+    out.emplace("seller_order_number", opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number);
+    out.emplace("today", opts.today.empty() ? today_iso_local() : opts.today);
+    return json::value(std::move(out), sp);
 }
 
 mappings::order_json_parts parts_855(partners::profile const& p)
