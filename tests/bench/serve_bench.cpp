@@ -124,5 +124,9 @@ void analyse_10k(benchmark::State& state)
 } // namespace
 
 BENCHMARK(analyse_10k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3)->Repetitions(5)->ReportAggregatesOnly(true);
-BENCHMARK(drop_folder_10k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+// Seven files, one after another in one process, as a running service takes
+// them: the median says more than a mean on this shared machine. The first
+// file is the slowest (its memory is faulted in; the service keeps what the
+// next file reuses).
+BENCHMARK(drop_folder_10k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(7)->ReportAggregatesOnly(true);
 BENCHMARK_MAIN();
