@@ -417,13 +417,23 @@ struct gateway::impl {
         }
         std::mutex mu;
         std::condition_variable_any cv;
+        std::string said; // a failure is logged once, not every round
         while (!stop.stop_requested()) {
             {
                 std::unique_lock lock(mu);
                 cv.wait_for(lock, stop, std::chrono::milliseconds(250), [] { return false; });
             }
             std::int64_t pending = 0;
-            if (!st->db().checkpoint_passive(pending)) continue; // busy: the next round
+            if (!st->db().checkpoint_passive(pending)) {
+                // Busy is normal (another checkpoint is running): the next round.
+                bool const busy = (sqlite3_errcode(st->db().handle()) & 0xff) == SQLITE_BUSY;
+                if (!busy && st->db().last_error() != said) {
+                    said = st->db().last_error();
+                    say("error: cannot checkpoint the log: " + said);
+                }
+                continue;
+            }
+            said.clear();
             ++m.log_checkpoints;
             m.log_wal_frames = static_cast<std::uint64_t>(pending);
         }
