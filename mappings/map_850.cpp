@@ -37,6 +37,11 @@ public:
     void run()
     {
         fill_envelope();
+        // The lines' room up front: an order_line is a large object, and
+        // growing the vector moved every line made so far, again and again.
+        std::size_t po1s = 0;
+        for (auto const& s : ts_.segments) po1s += s.tag() == "PO1";
+        o_.lines.reserve(po1s);
         bool saw_beg = false;
         for (auto const& s : ts_.segments) {
             std::string_view tag = s.tag();
@@ -154,6 +159,7 @@ private:
         ln.uom.assign(s[3]);
         ln.unit_price = number_r(s, 4);
         ln.price_basis.assign(s[5]);
+        if (s.size() > 6) ln.product_ids.reserve((s.size() - 4) / 2);
         for (std::size_t i = 6; i + 1 <= s.size(); i += 2)
             if (!s[i].empty() || !s[i + 1].empty()) ln.product_ids.push_back({std::string(s[i]), std::string(s[i + 1])});
         ln.segment_position = s.set_position();
