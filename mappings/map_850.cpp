@@ -13,10 +13,18 @@ using x12::segment;
 std::string iso_date(std::string_view s)
 {
     if (!x12::detail::valid_date(s)) return {};
-    if (s.size() == 8) return std::string(s.substr(0, 4)) + '-' + std::string(s.substr(4, 2)) + '-' + std::string(s.substr(6, 2));
-    int yy = (s[0] - '0') * 10 + (s[1] - '0');
-    return std::string(yy < 50 ? "20" : "19") + std::string(s.substr(0, 2)) + '-' + std::string(s.substr(2, 2)) + '-'
-           + std::string(s.substr(4, 2));
+    // Written in place (every order has a few dates): CCYY-MM-DD.
+    std::string out(10, '-');
+    std::size_t at = 0;
+    if (s.size() == 6) {
+        int yy = (s[0] - '0') * 10 + (s[1] - '0');
+        out.replace(0, 2, yy < 50 ? "20" : "19");
+        at = 2;
+    }
+    s.copy(&out[at], 4 - at, 0);
+    s.copy(&out[5], 2, 4 - at);
+    s.copy(&out[8], 2, 6 - at);
+    return out;
 }
 
 std::string iso_time(std::string_view s)
