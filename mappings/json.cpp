@@ -117,7 +117,7 @@ json::value opt_int(std::optional<T> const& v, sp_t const& sp)
 
 json::value to_json(order const& o) { return to_json(o, {}); }
 
-json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const& k)
+json::value to_json(order const& o, json::storage_ptr sp)
 {
     json::array lines(sp);
     lines.reserve(o.lines.size());
@@ -141,8 +141,8 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
             ids.emplace_back(std::move(id));
         }
         lo.emplace("product_ids", std::move(ids));
-        if (k.description) lo.emplace("description", opt_str(l.description, sp));
-        if (k.packs) {
+        lo.emplace("description", opt_str(l.description, sp));
+        {
             json::array packs(sp);
             for (auto const& p : l.packs)
                 packs.push_back(json::object({{"pack", dec(p.pack_count, sp)}, {"size", dec(p.size, sp)}, {"uom", opt_str(p.uom, sp)},
@@ -150,10 +150,10 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
                                              sp));
             lo.emplace("packs", std::move(packs));
         }
-        if (k.charges) lo.emplace("charges", charges(l.charges, sp));
-        if (k.dates) lo.emplace("dates", dates(l.dates, sp));
-        if (k.references) lo.emplace("references", refs(l.references, sp));
-        if (k.schedules) {
+        lo.emplace("charges", charges(l.charges, sp));
+        lo.emplace("dates", dates(l.dates, sp));
+        lo.emplace("references", refs(l.references, sp));
+        {
             json::array sch(sp);
             for (auto const& x : l.schedules)
                 sch.push_back(json::object({{"quantity", dec(x.quantity, sp)}, {"uom", opt_str(x.uom, sp)},
@@ -161,8 +161,8 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
                                            sp));
             lo.emplace("schedules", std::move(sch));
         }
-        if (k.parties) lo.emplace("parties", parties(l.parties, sp));
-        if (k.notes) lo.emplace("notes", strings(l.notes, sp));
+        lo.emplace("parties", parties(l.parties, sp));
+        lo.emplace("notes", strings(l.notes, sp));
         lines.push_back(std::move(lo));
     }
 
@@ -175,13 +175,13 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
     out.emplace("order_date", opt_str(o.order_date, sp));
     out.emplace("contract_number", opt_str(o.contract_number, sp));
     out.emplace("currency", opt_str(o.currency, sp));
-    if (k.references) out.emplace("references", refs(o.references, sp));
-    if (k.contacts) out.emplace("contacts", contacts(o.contacts, sp));
-    if (k.dates) out.emplace("dates", dates(o.dates, sp));
-    if (k.parties) out.emplace("parties", parties(o.parties, sp));
+    out.emplace("references", refs(o.references, sp));
+    out.emplace("contacts", contacts(o.contacts, sp));
+    out.emplace("dates", dates(o.dates, sp));
+    out.emplace("parties", parties(o.parties, sp));
     out.emplace("lines", std::move(lines));
-    if (k.charges) out.emplace("charges", charges(o.charges, sp));
-    if (k.payment_terms) {
+    out.emplace("charges", charges(o.charges, sp));
+    {
         json::array terms(sp);
         for (auto const& t : o.payment_terms)
             terms.push_back(json::object({{"type", opt_str(t.type, sp)},
@@ -196,7 +196,7 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
                                          sp));
         out.emplace("payment_terms", std::move(terms));
     }
-    if (k.carriers) {
+    {
         json::array carriers(sp);
         for (auto const& c : o.carriers)
             carriers.push_back(json::object({{"routing_sequence", opt_str(c.routing_sequence, sp)},
@@ -207,7 +207,7 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
                                             sp));
         out.emplace("carriers", std::move(carriers));
     }
-    if (k.fob) {
+    {
         json::array fob(sp);
         for (auto const& f : o.fob)
             fob.push_back(json::object({{"payment_method", f.payment_method},
@@ -216,25 +216,25 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
                                        sp));
         out.emplace("fob", std::move(fob));
     }
-    if (k.notes) {
+    {
         json::array notes(sp);
         for (auto const& n : o.notes)
             notes.push_back(json::object(
                 {{"qualifier", n.qualifier}, {"reference", opt_str(n.reference, sp)}, {"messages", strings(n.messages, sp)}}, sp));
         out.emplace("notes", std::move(notes));
     }
-    if (k.amounts) {
+    {
         json::array amounts(sp);
         for (auto const& a : o.amounts) amounts.push_back(json::object({{"qualifier", a.qualifier}, {"amount", dec(a.value, sp)}}, sp));
         out.emplace("amounts", std::move(amounts));
     }
-    if (k.summary)
+    
         out.emplace("summary", json::object({{"line_count", opt_int(o.summary.line_count, sp)},
                                              {"hash_total", dec(o.summary.hash_total, sp)},
                                              {"computed_line_count", o.summary.computed_line_count},
                                              {"computed_hash_total", o.summary.computed_hash_total.to_string()}},
                                             sp));
-    if (k.envelope) {
+    {
         auto const& e = o.envelope;
         out.emplace("envelope", json::object({{"sender_qualifier", e.sender_qualifier},
                                               {"sender_id", e.sender_id},
@@ -255,26 +255,6 @@ json::value to_json(order const& o, json::storage_ptr sp, order_json_parts const
 
 json::value to_json(party const& p, json::storage_ptr sp) { return json::value(party_json(p, sp), sp); }
 
-order_json_parts order_json_parts::only(std::function<bool(std::string_view)> const& uses)
-{
-    order_json_parts k;
-    k.references = uses("references");
-    k.contacts = uses("contacts");
-    k.dates = uses("dates");
-    k.parties = uses("parties");
-    k.charges = uses("charges");
-    k.payment_terms = uses("payment_terms");
-    k.carriers = uses("carriers");
-    k.fob = uses("fob");
-    k.notes = uses("notes");
-    k.amounts = uses("amounts");
-    k.summary = uses("summary");
-    k.envelope = uses("envelope");
-    k.packs = uses("packs");
-    k.schedules = uses("schedules");
-    k.description = uses("description");
-    return k;
-}
 
 json::value to_json(x12::interchange_summary const& ic)
 {

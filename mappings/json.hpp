@@ -7,27 +7,14 @@
 
 #include <boost/json/value.hpp>
 
-#include <functional>
 #include <string_view>
 
 namespace edigw::mappings {
 
 boost::json::value to_json(order const& o);
 
-// Which of an order's optional parts to_json writes (all by default): the
-// data for a large batch of 855s carries only what the template looks up.
-// Lines always carry line_id, quantity, uom, unit_price, price_basis and
-// product_ids; the order its identity, dates of issue and currency.
-struct order_json_parts {
-    bool references = true, contacts = true, dates = true, parties = true, charges = true, payment_terms = true,
-         carriers = true, fob = true, notes = true, amounts = true, summary = true, envelope = true;
-    bool packs = true, schedules = true, description = true; // of lines
-    // Only the parts `uses(name)` says a template mentions.
-    static order_json_parts only(std::function<bool(std::string_view)> const& uses);
-};
-
-// The same built in `sp` (a monotonic arena for a batch, say), with only `parts`.
-boost::json::value to_json(order const& o, boost::json::storage_ptr sp, order_json_parts const& parts = {});
+// The same built in `sp` (a monotonic arena, say).
+boost::json::value to_json(order const& o, boost::json::storage_ptr sp);
 boost::json::value to_json(party const& p, boost::json::storage_ptr sp = {});
 boost::json::value to_json(x12::interchange_summary const& ic);
 boost::json::value to_json(x12::diagnostic const& d, std::string_view file);

@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <variant>
 
@@ -80,52 +79,7 @@ struct compiled_template::node {
 struct compiled_template::impl {
     std::vector<node> nodes;
     std::map<std::string, std::map<std::string, std::string>> tables;
-    std::set<std::string, std::less<>> names; // every name a path or a filter argument mentions
 };
-
-namespace {
-
-// The names the template can look up: each part of each path, and each
-// filter argument (sum:quantity, spread:qualifier,id) split at commas.
-struct name_collector {
-    std::set<std::string, std::less<>>& out;
-
-    void path(std::vector<std::string> const& p) { out.insert(p.begin(), p.end()); }
-    void cond(condition const& c) { path(c.path); }
-    void pieces(std::vector<piece> const& ps)
-    {
-        for (auto const& pc : ps) {
-            if (auto const* ph = std::get_if<placeholder>(&pc)) {
-                path(ph->path);
-                for (auto const& f : ph->filters)
-                    for (std::size_t b = 0; b <= f.arg.size();) {
-                        std::size_t e = f.arg.find(',', b);
-                        if (e == std::string::npos) e = f.arg.size();
-                        if (e > b) out.insert(f.arg.substr(b, e - b));
-                        b = e + 1;
-                    }
-            } else if (auto const* ii = std::get_if<std::shared_ptr<inline_if>>(&pc)) {
-                cond((*ii)->cond);
-                pieces((*ii)->then_pieces);
-                pieces((*ii)->else_pieces);
-            }
-        }
-    }
-    void nodes(std::vector<compiled_template::node> const& ns)
-    {
-        for (auto const& n : ns) {
-            for (auto const& el : n.elements)
-                for (auto const& rep : el)
-                    for (auto const& comp : rep) pieces(comp);
-            path(n.path);
-            cond(n.cond);
-            nodes(n.body);
-            nodes(n.else_body);
-        }
-    }
-};
-
-} // namespace
 
 namespace {
 
@@ -455,16 +409,142 @@ private:
     template_error& err_;
 };
 
+// ---- the data: JSON and the ready-made scalars ---------------------------------------
+
+class json_source final : public data_source {
+public:
+    static json_source const instance;
+
+    data_kind kind(datum const& d) const override
+    {
+        switch (v(d).kind()) {
+        case json::kind::null: return data_kind::null;
+        case json::kind::array: return data_kind::list;
+        case json::kind::object: return data_kind::object;
+        default: return data_kind::scalar;
+        }
+    }
+    std::string scalar(datum const& d) const override
+    {
+        auto const& x = v(d);
+        switch (x.kind()) {
+        case json::kind::string: return std::string(x.as_string());
+        case json::kind::int64: return std::to_string(x.as_int64());
+        case json::kind::uint64: return std::to_string(x.as_uint64());
+        case json::kind::bool_: return x.as_bool() ? "true" : "false";
+        case json::kind::double_: {
+            std::ostringstream o;
+            o << x.as_double();
+            return o.str();
+        }
+        default: return {};
+        }
+    }
+    bool truthy(datum const& d) const override
+    {
+        auto const& x = v(d);
+        switch (x.kind()) {
+        case json::kind::null: return false;
+        case json::kind::bool_: return x.as_bool();
+        case json::kind::string: return !x.as_string().empty();
+        case json::kind::array: return !x.as_array().empty();
+        case json::kind::object: return !x.as_object().empty();
+        case json::kind::int64: return x.as_int64() != 0;
+        case json::kind::uint64: return x.as_uint64() != 0;
+        case json::kind::double_: return x.as_double() != 0;
+        }
+        return false;
+    }
+    datum member(datum const& d, std::string_view name) const override
+    {
+        auto const* o = v(d).if_object();
+        auto const* m = o ? o->if_contains(name) : nullptr;
+        return m ? datum::json(*m) : datum{};
+    }
+    std::size_t size(datum const& d) const override
+    {
+        auto const* a = v(d).if_array();
+        return a ? a->size() : 0;
+    }
+    datum item(datum const& d, std::size_t i) const override
+    {
+        auto const* a = v(d).if_array();
+        return a && i < a->size() ? datum::json((*a)[i]) : datum{};
+    }
+
+private:
+    static json::value const& v(datum const& d) { return *static_cast<json::value const*>(d.p); }
+};
+json_source const json_source::instance;
+
+// The sources of scalars have no members and no items.
+class scalar_source : public data_source {
+public:
+    datum member(datum const&, std::string_view) const override { return {}; }
+    std::size_t size(datum const&) const override { return 0; }
+    datum item(datum const&, std::size_t) const override { return {}; }
+};
+
+// A string; with n = 1, null when empty (as opt_str in the JSON forms).
+class text_source final : public scalar_source {
+public:
+    static text_source const instance;
+    data_kind kind(datum const& d) const override { return d.n && s(d).empty() ? data_kind::null : data_kind::scalar; }
+    std::string scalar(datum const& d) const override { return s(d); }
+    bool truthy(datum const& d) const override { return !s(d).empty(); }
+
+private:
+    static std::string const& s(datum const& d) { return *static_cast<std::string const*>(d.p); }
+};
+text_source const text_source::instance;
+
+// A decimal, as the JSON forms write it: its exact string (never empty, so true even when zero).
+class decimal_source final : public scalar_source {
+public:
+    static decimal_source const instance;
+    data_kind kind(datum const&) const override { return data_kind::scalar; }
+    std::string scalar(datum const& d) const override { return static_cast<x12::decimal const*>(d.p)->to_string(); }
+    bool truthy(datum const&) const override { return true; }
+};
+decimal_source const decimal_source::instance;
+
+// A loop's index: a JSON integer from 1.
+class index_source final : public scalar_source {
+public:
+    static index_source const instance;
+    data_kind kind(datum const&) const override { return data_kind::scalar; }
+    std::string scalar(datum const& d) const override { return std::to_string(d.n); }
+    bool truthy(datum const& d) const override { return d.n != 0; }
+};
+index_source const index_source::instance;
+
+std::string const no_text;
+
+} // namespace
+
+datum datum::null() noexcept { return text_or_null(no_text); }
+datum datum::json(boost::json::value const& v) noexcept { return {&json_source::instance, &v, 0}; }
+datum datum::text(std::string const& s) noexcept { return {&text_source::instance, &s, 0}; }
+datum datum::text_or_null(std::string const& s) noexcept { return {&text_source::instance, &s, 1}; }
+datum datum::number(x12::decimal const& d) noexcept { return {&decimal_source::instance, &d, 0}; }
+datum datum::number_or_null(std::optional<x12::decimal> const& d) noexcept
+{
+    return d ? number(*d) : null();
+}
+datum datum::index(std::size_t k) noexcept { return {&index_source::instance, nullptr, k}; }
+
+namespace {
+
 // ---- rendering ------------------------------------------------------------------------
 
 struct scope {
     // Names view the template's nodes (they outlive a render).
-    std::vector<std::pair<std::string_view, json::value const*>> vars;
+    std::vector<std::pair<std::string_view, datum>> vars;
 };
 
-json::value const* lookup(json::value const& root, scope const& sc, std::vector<std::string> const& path)
+datum lookup(datum const& root, scope const& sc, std::vector<std::string> const& path)
 {
-    json::value const* v = nullptr;
+    datum v;
     std::size_t i = 0;
     for (auto it = sc.vars.rbegin(); it != sc.vars.rend(); ++it)
         if (it->first == path[0]) {
@@ -472,58 +552,21 @@ json::value const* lookup(json::value const& root, scope const& sc, std::vector<
             i = 1;
             break;
         }
-    if (!v) v = &root;
-    for (; i < path.size() && v; ++i) {
-        if (!v->is_object()) return nullptr;
-        auto const* next = v->as_object().if_contains(path[i]);
-        v = next;
-    }
+    if (!v) v = root;
+    for (; i < path.size() && v; ++i) v = v.member(path[i]);
     return v;
 }
 
-std::string scalar(json::value const* v)
+bool test(condition const& c, datum const& root, scope const& sc)
 {
-    if (!v) return {};
-    switch (v->kind()) {
-    case json::kind::string: return std::string(v->as_string());
-    case json::kind::int64: return std::to_string(v->as_int64());
-    case json::kind::uint64: return std::to_string(v->as_uint64());
-    case json::kind::bool_: return v->as_bool() ? "true" : "false";
-    case json::kind::double_: {
-        std::ostringstream o;
-        o << v->as_double();
-        return o.str();
-    }
-    default: return {};
-    }
-}
-
-bool truthy(json::value const* v)
-{
-    if (!v) return false;
-    switch (v->kind()) {
-    case json::kind::null: return false;
-    case json::kind::bool_: return v->as_bool();
-    case json::kind::string: return !v->as_string().empty();
-    case json::kind::array: return !v->as_array().empty();
-    case json::kind::object: return !v->as_object().empty();
-    case json::kind::int64: return v->as_int64() != 0;
-    case json::kind::uint64: return v->as_uint64() != 0;
-    case json::kind::double_: return v->as_double() != 0;
-    }
-    return false;
-}
-
-bool test(condition const& c, json::value const& root, scope const& sc)
-{
-    auto const* v = lookup(root, sc, c.path);
-    bool r = c.op.empty() ? truthy(v) : c.op == "==" ? scalar(v) == c.value : scalar(v) != c.value;
+    auto const v = lookup(root, sc, c.path);
+    bool r = c.op.empty() ? v.truthy() : c.op == "==" ? v.scalar() == c.value : v.scalar() != c.value;
     return c.negate ? !r : r;
 }
 
 class renderer {
 public:
-    renderer(compiled_template::impl const& t, json::value const& root, x12::dictionary const* dict, std::string const& file,
+    renderer(compiled_template::impl const& t, datum const& root, x12::dictionary const* dict, std::string const& file,
              template_error& err)
         : t_(t), root_(root), dict_(dict), file_(file), err_(err)
     {
@@ -540,14 +583,12 @@ public:
                 if (!nodes(test(n.cond, root_, scope_) ? n.body : n.else_body, out)) return false;
                 break;
             case compiled_template::node::kind::loop: {
-                auto const* v = lookup(root_, scope_, n.path);
-                if (!v || v->is_null()) break;
-                if (!v->is_array()) return fail(n.line, "'" + join(n.path) + "' is not a list to loop over");
-                std::size_t k = 0;
-                for (auto const& item : v->as_array()) {
-                    json::value index = static_cast<std::int64_t>(++k);
-                    scope_.vars.emplace_back(n.var, &item);
-                    scope_.vars.emplace_back(n.var_index, &index);
+                auto const v = lookup(root_, scope_, n.path);
+                if (v.kind() == data_kind::null) break;
+                if (v.kind() != data_kind::list) return fail(n.line, "'" + join(n.path) + "' is not a list to loop over");
+                for (std::size_t k = 0, size = v.size(); k < size; ++k) {
+                    scope_.vars.emplace_back(n.var, v.item(k));
+                    scope_.vars.emplace_back(n.var_index, datum::index(k + 1));
                     bool ok = nodes(n.body, out);
                     scope_.vars.pop_back();
                     scope_.vars.pop_back();
@@ -588,19 +629,16 @@ private:
             // {list|spread:a,b}: a list of objects becomes consecutive elements
             // a1*b1*a2*b2... (PO1's product ID pairs).
             if (auto const* sp = spread_of(n.elements[e])) {
-                auto const* v = lookup(root_, scope_, sp->path);
+                auto const v = lookup(root_, scope_, sp->path);
                 std::string const& spec = sp->filters.back().arg;
-                if (v && v->is_array())
-                    for (auto const& item : v->as_array())
-                        for (std::size_t a = 0, b; a <= spec.size(); a = b + 1) {
-                            b = spec.find(',', a);
-                            if (b == std::string::npos) b = spec.size();
-                            auto const* x = item.is_object() ? item.as_object().if_contains(std::string_view(spec).substr(a, b - a))
-                                                             : nullptr;
-                            std::string s = scalar(x);
-                            any = any || !s.empty();
-                            r.elements.push_back(std::move(s));
-                        }
+                for (std::size_t k = 0, size = v.size(); k < size; ++k)
+                    for (std::size_t a = 0, b; a <= spec.size(); a = b + 1) {
+                        b = spec.find(',', a);
+                        if (b == std::string::npos) b = spec.size();
+                        std::string s = v.item(k).member(std::string_view(spec).substr(a, b - a)).scalar();
+                        any = any || !s.empty();
+                        r.elements.push_back(std::move(s));
+                    }
                 continue;
             }
             std::string el;
@@ -648,41 +686,32 @@ private:
 
     bool value(placeholder const& ph, compiled_template::node const& n, std::uint16_t el, std::uint16_t comp, std::string& out)
     {
-        json::value const* v = lookup(root_, scope_, ph.path);
-        std::string s = scalar(v);
-        json::value first_holder;
+        datum v = lookup(root_, scope_, ph.path);
+        std::string s = v.scalar();
         auto bad = [&](std::string const& what) {
             return fail(n.line, n.tag + (el < 10 ? "0" : "") + std::to_string(el) + ": {" + join(ph.path) + "} " + what);
         };
         for (auto const& f : ph.filters) {
             switch (f.op) {
             case filter_op::count:
-                s = v && v->is_array() ? std::to_string(v->as_array().size()) : "0";
-                v = nullptr;
+                s = std::to_string(v.size());
+                v = {};
                 break;
             case filter_op::first:
-                if (v && v->is_array() && !v->as_array().empty()) {
-                    first_holder = v->as_array().front();
-                    v = &first_holder;
-                    s = scalar(v);
-                } else {
-                    v = nullptr;
-                    s.clear();
-                }
+                v = v.item(0);
+                s = v.scalar();
                 break;
             case filter_op::sum: {
                 x12::decimal total;
-                if (v && v->is_array())
-                    for (auto const& item : v->as_array()) {
-                        auto const* field = item.is_object() ? item.as_object().if_contains(f.arg) : nullptr;
-                        std::string fs = scalar(field);
-                        if (fs.empty()) continue;
-                        auto d = x12::decimal::parse_r(fs);
-                        if (!d) return bad("sum: '" + fs + "' in " + f.arg + " is not a decimal");
-                        total = total + *d;
-                    }
+                for (std::size_t k = 0, size = v.size(); k < size; ++k) {
+                    std::string fs = v.item(k).member(f.arg).scalar();
+                    if (fs.empty()) continue;
+                    auto d = x12::decimal::parse_r(fs);
+                    if (!d) return bad("sum: '" + fs + "' in " + f.arg + " is not a decimal");
+                    total = total + *d;
+                }
                 s = total.to_string();
-                v = nullptr;
+                v = {};
                 break;
             }
             case filter_op::date8:
@@ -764,7 +793,7 @@ private:
     }
 
     compiled_template::impl const& t_;
-    json::value const& root_;
+    datum root_;
     x12::dictionary const* dict_;
     std::string const& file_;
     template_error& err_;
@@ -780,7 +809,6 @@ std::shared_ptr<compiled_template const> compiled_template::compile(std::string_
     auto im = std::make_shared<impl>();
     compiler c(t->file_, err);
     if (!c.run(text, *im, t->set_id_)) return nullptr;
-    name_collector{im->names}.nodes(im->nodes);
     t->impl_ = std::move(im);
     return t;
 }
@@ -796,9 +824,7 @@ std::shared_ptr<compiled_template const> compiled_template::load(std::filesystem
     return compile(text, file.string(), err);
 }
 
-bool compiled_template::uses(std::string_view name) const { return impl_->names.find(name) != impl_->names.end(); }
-
-bool compiled_template::render(json::value const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
+bool compiled_template::render(datum const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
                                template_error& err) const
 {
     renderer r(*impl_, data, dict, file_, err);

@@ -1,6 +1,7 @@
 // The X12 template language: a template lists the segments of one
 // transaction set (ST and SE, the group and the interchange are the writer's
-// job) with placeholders bound to data given as JSON (Boost.JSON values):
+// job) with placeholders bound to data: JSON (Boost.JSON values), or a typed
+// view that answers the same names (see `data_source`):
 //
 //   # comment
 //   BAK*00*{decision.bak02}*{order.po_number|trunc:22}*{order.order_date|date8}
@@ -46,12 +47,75 @@
 
 #include <boost/json/value.hpp>
 
+#include "x12/decimal.hpp"
+
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace edigw::mappings {
+
+// ---- what a template reads -----------------------------------------------------------
+//
+// A tree of objects, lists and scalars, as JSON has. A JSON value is one such
+// tree; a caller can give its own, a typed view over structures it already
+// holds, which costs nothing to build (the data of a batch of 855s, built as
+// JSON, cost more than rendering them). A view must answer exactly as the JSON
+// form of the same data would: tests compare the two.
+class data_source;
+enum class data_kind : std::uint8_t { null, scalar, list, object };
+
+// One node of such a tree: which source answers for it, and the source's own
+// handle (a pointer and a number: an item's index, a variant's tag). A
+// default datum is nothing (a missing member).
+struct datum {
+    data_source const* src = nullptr;
+    void const* p = nullptr;
+    std::size_t n = 0;
+
+    explicit operator bool() const noexcept { return src != nullptr; }
+
+    // Asked of its own source (nothing answers as null, "", false, no member, no item).
+    data_kind kind() const;
+    std::string scalar() const;
+    bool truthy() const;
+    datum member(std::string_view name) const;
+    std::size_t size() const;
+    datum item(std::size_t i) const;
+
+    // Ready-made nodes over values the caller keeps alive while it renders.
+    static datum null() noexcept;                             // a JSON null
+    static datum json(boost::json::value const& v) noexcept;
+    static datum text(std::string const& s) noexcept;         // a JSON string, even when empty
+    static datum text_or_null(std::string const& s) noexcept; // null when empty, as the JSON forms write it
+    static datum number(x12::decimal const& d) noexcept;      // its exact string, as the JSON forms write decimals
+    static datum number_or_null(std::optional<x12::decimal> const& d) noexcept;
+    static datum index(std::size_t k) noexcept;               // a loop's NAME_index: an integer
+};
+
+class data_source {
+public:
+    virtual ~data_source() = default;
+    virtual data_kind kind(datum const& d) const = 0;
+    // The text of a scalar (a JSON number or boolean as JSON writes it); empty for the rest.
+    virtual std::string scalar(datum const& d) const = 0;
+    // JSON's idea of true: not null, false, zero, "", [] or {}.
+    virtual bool truthy(datum const& d) const = 0;
+    // An object's member; nothing when absent or not an object.
+    virtual datum member(datum const& d, std::string_view name) const = 0;
+    // A list's size and items; 0 when not a list.
+    virtual std::size_t size(datum const& d) const = 0;
+    virtual datum item(datum const& d, std::size_t i) const = 0;
+};
+
+inline data_kind datum::kind() const { return src ? src->kind(*this) : data_kind::null; }
+inline std::string datum::scalar() const { return src ? src->scalar(*this) : std::string(); }
+inline bool datum::truthy() const { return src && src->truthy(*this); }
+inline datum datum::member(std::string_view name) const { return src ? src->member(*this, name) : datum{}; }
+inline std::size_t datum::size() const { return src ? src->size(*this) : 0; }
+inline datum datum::item(std::size_t i) const { return src ? src->item(*this, i) : datum{}; }
 
 struct template_error {
     std::string file;
@@ -83,12 +147,12 @@ public:
     // Renders the segments between ST and SE. `dict` (may be null) serves `fit`.
     // Returns false with `err` (template line, what) when the data does not fit
     // (a filter given a value it cannot format).
+    bool render(datum const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out, template_error& err) const;
     bool render(boost::json::value const& data, x12::dictionary const* dict, std::vector<rendered_segment>& out,
-                template_error& err) const;
-
-    // Does any path or filter argument of the template name `name`? The data
-    // for a large batch need not carry what the template never looks up.
-    bool uses(std::string_view name) const;
+                template_error& err) const
+    {
+        return render(datum::json(data), dict, out, err);
+    }
 
     std::string const& file() const noexcept { return file_; }
     std::string const& set_id() const noexcept { return set_id_; } // from an optional {set 855} header

@@ -85,24 +85,40 @@ bool join_element(std::string const& el, x12::delimiters const& d, std::string& 
 
 } // namespace
 
-json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts, json::storage_ptr sp,
-                     mappings::order_json_parts const& parts)
+// Each line's decision: decisions are in line order, so each is looked for
+// from where the last one matched. data_855 and data_855_view both use it.
+std::vector<partners::line_decision const*> decisions_by_line(mappings::order const& o, partners::order_decision const& d)
 {
-    // The order's own JSON, each line given its acks in place (no copies:
-    // building the data is part of every 855's cost).
-    json::value po = mappings::to_json(o, sp, parts);
-    auto& lines = po.as_object().at("lines").as_array();
+    std::vector<partners::line_decision const*> out(o.lines.size());
     std::size_t next = 0;
-    for (std::size_t i = 0; i < lines.size() && i < o.lines.size(); ++i) {
-        json::array acks(sp);
-        std::string const& id = o.lines[i].line_id;
-        // Decisions are in line order; look from where the last one matched.
+    for (std::size_t i = 0; i < o.lines.size() && !d.lines.empty(); ++i)
         for (std::size_t k = 0; k < d.lines.size(); ++k) {
             auto const& ld = d.lines[(next + k) % d.lines.size()];
-            if (ld.line_id != id) continue;
-            for (auto const& a : ld.acks) {
-                json::object ao(sp);
-                ao.reserve(5);
+            if (ld.line_id != o.lines[i].line_id) continue;
+            out[i] = &ld;
+            next = (next + k + 1) % d.lines.size();
+            break;
+        }
+    return out;
+}
+
+mappings::party const* ship_to_of(mappings::order const& o)
+{
+    for (auto const& p : o.parties)
+        if (p.role == "ST") return &p;
+    return nullptr;
+}
+
+json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
+{
+    json::value po = mappings::to_json(o);
+    auto& lines = po.as_object().at("lines").as_array();
+    auto const decided = decisions_by_line(o, d);
+    for (std::size_t i = 0; i < lines.size() && i < o.lines.size(); ++i) {
+        json::array acks;
+        if (decided[i])
+            for (auto const& a : decided[i]->acks) {
+                json::object ao;
                 ao.emplace("status", a.status);
                 ao.emplace("quantity", a.quantity.to_string());
                 ao.emplace("uom", a.uom);
@@ -110,39 +126,99 @@ json::value data_855(mappings::order const& o, partners::order_decision const& d
                 if (a.price) ao.emplace("price", a.price->to_string());
                 acks.emplace_back(std::move(ao));
             }
-            next = (next + k + 1) % d.lines.size();
-            break;
-        }
         lines[i].as_object()["acks"] = std::move(acks);
     }
-    json::value ship_to(nullptr, sp);
-    for (auto const& p : o.parties)
-        if (p.role == "ST") {
-            ship_to = mappings::to_json(p, sp);
-            break;
-        }
-    json::object out(sp);
-    out.reserve(5);
+    auto const* st = ship_to_of(o);
+    json::object out;
     out.emplace("po", std::move(po));
     out.emplace("bak02", d.bak02);
-    out.emplace("ship_to", std::move(ship_to));
+    out.emplace("ship_to", st ? mappings::to_json(*st) : json::value(nullptr));
     out.emplace("seller_order_number", opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number);
     out.emplace("today", opts.today.empty() ? today_iso_local() : opts.today);
-    return json::value(std::move(out), sp);
+    return out;
 }
 
-mappings::order_json_parts parts_855(partners::profile const& p)
+data_855_view::data_855_view(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
+    : order_data(o), d_(d), decided_(decisions_by_line(o, d)), ship_to_(ship_to_of(o)),
+      seller_order_number_(opts.seller_order_number.empty() ? "SO-" + o.po_number : opts.seller_order_number),
+      today_(opts.today.empty() ? today_iso_local() : opts.today)
 {
-    mappings::template_error terr;
-    auto tpl = compiled(find_template(p, "855"), terr);
-    if (!tpl) return {}; // emit_batch reports the template's fault
-    return mappings::order_json_parts::only([&](std::string_view name) { return tpl->uses(name); });
+}
+
+mappings::data_kind data_855_view::kind(mappings::datum const& x) const
+{
+    switch (tag_of(x)) {
+    case root_node:
+    case ack_node: return mappings::data_kind::object;
+    case acks_node: return mappings::data_kind::list;
+    default: return order_data::kind(x);
+    }
+}
+
+std::string data_855_view::scalar(mappings::datum const& x) const
+{
+    return tag_of(x) < first_own_tag ? order_data::scalar(x) : std::string(); // ours are objects and lists
+}
+
+bool data_855_view::truthy(mappings::datum const& x) const
+{
+    switch (tag_of(x)) {
+    case root_node:
+    case ack_node: return true;
+    case acks_node: return size(x) > 0;
+    default: return order_data::truthy(x);
+    }
+}
+
+mappings::datum data_855_view::member(mappings::datum const& x, std::string_view name) const
+{
+    using mappings::datum;
+    switch (tag_of(x)) {
+    case root_node:
+        if (name == "po") return root();
+        if (name == "bak02") return datum::text(d_.bak02);
+        if (name == "ship_to") return ship_to_ ? party_of_order(*ship_to_) : datum::null();
+        if (name == "seller_order_number") return datum::text(seller_order_number_);
+        if (name == "today") return datum::text(today_);
+        return {};
+    case ack_node: {
+        auto const& a = *static_cast<partners::line_ack const*>(x.p);
+        if (name == "status") return datum::text(a.status);
+        if (name == "quantity") return datum::number(a.quantity);
+        if (name == "uom") return datum::text(a.uom);
+        if (name == "date") return datum::text(a.date);
+        if (name == "price" && a.price) return datum::number(*a.price);
+        return {};
+    }
+    case acks_node: return {};
+    default: return order_data::member(x, name);
+    }
+}
+
+std::size_t data_855_view::size(mappings::datum const& x) const
+{
+    if (tag_of(x) == acks_node) return x.p ? static_cast<partners::line_decision const*>(x.p)->acks.size() : 0;
+    return tag_of(x) < first_own_tag ? order_data::size(x) : 0;
+}
+
+mappings::datum data_855_view::item(mappings::datum const& x, std::size_t i) const
+{
+    if (tag_of(x) == acks_node)
+        return i < size(x) ? node(&static_cast<partners::line_decision const*>(x.p)->acks[i], ack_node) : mappings::datum{};
+    return tag_of(x) < first_own_tag ? order_data::item(x, i) : mappings::datum{};
+}
+
+// Every line has its acks, as data_855 gives it (a list, empty when the line had no decision).
+mappings::datum data_855_view::line_extra(std::size_t line, std::string_view name) const
+{
+    if (name != "acks") return {};
+    return node(line < decided_.size() ? decided_[line] : nullptr, acks_node);
 }
 
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                          json::value const& data, emit_options const& opts)
+                          mappings::datum const& data, emit_options const& opts)
 {
-    std::vector<json::value const*> one{&data};
+    std::vector<mappings::datum> one{data};
     auto r = emit_batch(p, document, functional_id, one, opts);
     if (r.ok && !r.refused.empty()) {
         // A single document either goes or does not.
@@ -171,9 +247,6 @@ std::optional<batch_numbers> take_numbers(partners::profile const& p, std::size_
 
 namespace {
 
-// Where a batch thread's arenas start: 256 orders of a few lines' data.
-constexpr std::size_t arena_block = std::size_t{4} << 20;
-
 // One document of a batch, rendered and written with the partner's
 // delimiters: its content segments (no ST, no SE: the numbers are given when
 // the sets are put in order) and the template line of each.
@@ -201,27 +274,20 @@ prepared_batch prepare_batch(partners::profile const& p, std::string const& docu
     x12::delimiters delims = p.delimiters;
     if (p.outbound_isa_version() < "00402") delims.repetition = '\0';
 
-    // Each document's data built, rendered and written on a few threads for a
-    // large batch (a compiled template renders on several at once). The data
-    // lives in an arena dropped every 256 documents: built, used, gone, so a
-    // batch of ten thousand never holds ten thousand JSON trees. Each thread's
-    // arenas start in the same block (its pages faulted in once, then warm);
-    // a larger batch of data spills over to the heap.
+    // Each document's data viewed, rendered and written on a few threads for
+    // a large batch (a compiled template renders on several at once); a view
+    // lives only while its document is rendered.
     std::vector<written_set> all(count);
     std::vector<std::string> why(count), bad(count);
     parallel_ranges(count).run([&](std::size_t b, std::size_t e, std::size_t) {
         mappings::template_error te;
-        std::unique_ptr<unsigned char[]> block(new unsigned char[arena_block]);
-        std::optional<json::monotonic_resource> arena;
         std::vector<mappings::rendered_segment> segs;
         std::vector<std::string> joined;
         std::vector<std::string_view> views;
         for (std::size_t i = b; i < e; ++i) {
-            if ((i - b) % 256 == 0) arena.emplace(block.get(), arena_block);
-            json::storage_ptr sp(&*arena);
-            json::value place(sp);
+            std::unique_ptr<mappings::data_source> keep;
             segs.clear();
-            if (!tpl->render(data(i, sp, place), dict, segs, te)) {
+            if (!tpl->render(data(i, keep), dict, segs, te)) {
                 why[i] = te.what();
                 continue;
             }
@@ -384,7 +450,7 @@ emit_result record_batch(partners::profile const& p, std::string const& document
 }
 
 emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                       std::vector<json::value const*> const& datas, emit_options const& opts)
+                       std::vector<mappings::datum> const& datas, emit_options const& opts)
 {
     // The control numbers first, from the log in the same transaction as the
     // record (or 1 when there is no log): the interchange is then written
@@ -408,7 +474,7 @@ emit_result emit_batch(partners::profile const& p, std::string const& document, 
     }
     auto b = prepare_batch(
         p, document, functional_id, datas.size(),
-        [&](std::size_t i, json::storage_ptr const&, json::value&) -> json::value const& { return *datas[i]; }, *numbers, opts);
+        [&](std::size_t i, std::unique_ptr<mappings::data_source>&) { return datas[i]; }, *numbers, opts);
     auto r = record_batch(p, document, std::move(b), opts);
     if (!r.ok || !tx) return r;
     // On our own transaction the archive is synced before the commit; in the
@@ -430,7 +496,8 @@ emit_result emit_855(partners::profile const& p, mappings::order const& o, partn
         r.error = "PO " + o.po_number + " is not answered with an 855 (BEG01 " + o.purpose + ": not processed again)";
         return r;
     }
-    return emit_document(p, "855", "PR", data_855(o, d, opts), opts);
+    data_855_view data(o, d, opts);
+    return emit_document(p, "855", "PR", data.data(), opts);
 }
 
 emit_result emit_856(partners::profile const& p, json::value const& shipment, emit_options const& opts)
@@ -446,7 +513,7 @@ emit_result emit_856(partners::profile const& p, json::value const& shipment, em
         r.error = err.what();
         return r;
     }
-    return emit_document(p, "856", "SH", data, opts);
+    return emit_document(p, "856", "SH", mappings::datum::json(data), opts);
 }
 
 emit_result emit_810(partners::profile const& p, json::value const& invoice, emit_options const& opts)
@@ -458,7 +525,7 @@ emit_result emit_810(partners::profile const& p, json::value const& invoice, emi
         r.error = err.what();
         return r;
     }
-    return emit_document(p, "810", "IN", data, opts);
+    return emit_document(p, "810", "IN", mappings::datum::json(data), opts);
 }
 
 emit_result emit_810_from(partners::profile const& p, mappings::order const& o, json::value const& shipment,

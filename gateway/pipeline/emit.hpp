@@ -16,6 +16,7 @@
 #include "gateway/pipeline/phases.hpp"
 #include "mappings/json.hpp"
 #include "mappings/order.hpp"
+#include "mappings/order_data.hpp"
 #include "mappings/template.hpp"
 #include "partners/profile.hpp"
 #include "partners/rules.hpp"
@@ -25,6 +26,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -54,13 +56,36 @@ struct emit_result {
     phases steps;                                           // where the time went
 };
 
-// The data a 855 template sees.
-// `sp`: where the data is built (a batch builds all its orders into one
-// monotonic arena and drops it at once).
-boost::json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts,
-                            boost::json::storage_ptr sp = {}, mappings::order_json_parts const& parts = {});
-// The parts of an order the partner's 855 template looks up (for data_855 in a batch).
-mappings::order_json_parts parts_855(partners::profile const& p);
+// The data a 855 template sees, as JSON (docs/templates.md): po (the
+// canonical order, each line given its acks), bak02, ship_to,
+// seller_order_number and today.
+boost::json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts);
+
+// The same data as a view over the order and its decision, which is what
+// the 855s are rendered from: it answers every name data_855 has, with the
+// same values, without building the JSON (which cost more than the
+// rendering). The order and decision must outlive it.
+class data_855_view final : public mappings::order_data {
+public:
+    data_855_view(mappings::order const& o, partners::order_decision const& d, emit_options const& opts);
+    mappings::datum data() const noexcept { return node(nullptr, root_node); }
+
+    mappings::data_kind kind(mappings::datum const& d) const override;
+    std::string scalar(mappings::datum const& d) const override;
+    bool truthy(mappings::datum const& d) const override;
+    mappings::datum member(mappings::datum const& d, std::string_view name) const override;
+    std::size_t size(mappings::datum const& d) const override;
+    mappings::datum item(mappings::datum const& d, std::size_t i) const override;
+
+private:
+    enum own : std::uint8_t { root_node = first_own_tag, acks_node, ack_node };
+    mappings::datum line_extra(std::size_t line, std::string_view name) const override;
+
+    partners::order_decision const& d_;
+    std::vector<partners::line_decision const*> decided_; // each line's decision (null: none)
+    mappings::party const* ship_to_ = nullptr;
+    std::string seller_order_number_, today_;
+};
 
 emit_result emit_855(partners::profile const& p, mappings::order const& o, partners::order_decision const& d,
                      emit_options const& opts);
@@ -77,7 +102,7 @@ emit_result emit_810_from(partners::profile const& p, mappings::order const& o, 
 // Renders any template into an interchange for the partner, validates it and
 // (with a store) records it: the general form emit_855 uses.
 emit_result emit_document(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                          boost::json::value const& data, emit_options const& opts);
+                          mappings::datum const& data, emit_options const& opts);
 
 // The control numbers of a batch: its ISA13, GS06 and the first of its ST02s.
 struct batch_numbers {
@@ -87,10 +112,10 @@ struct batch_numbers {
 // all 1 without a log.
 std::optional<batch_numbers> take_numbers(partners::profile const& p, std::size_t count, emit_options const& opts, std::string& err);
 
-// Item i of a batch's data: built into `place` (in `sp`, an arena the batch
-// drops soon after) and returned, or data the caller holds returned as is.
+// Item i of a batch's data: a view made for it and kept in `keep` until it is
+// rendered (an 855's data_855_view), or data the caller holds.
 // Called on the batch's threads, for different items at once.
-using batch_data = std::function<boost::json::value const&(std::size_t i, boost::json::storage_ptr const& sp, boost::json::value& place)>;
+using batch_data = std::function<mappings::datum(std::size_t i, std::unique_ptr<mappings::data_source>& keep)>;
 
 // A batch rendered, written with its numbers and checked by the release rule,
 // not recorded yet.
@@ -113,6 +138,6 @@ emit_result record_batch(partners::profile const& p, std::string const& document
 // as a received file's 855s go: a set the release rule refuses is left out
 // and reported in `refused`; the rest go.
 emit_result emit_batch(partners::profile const& p, std::string const& document, std::string const& functional_id,
-                       std::vector<boost::json::value const*> const& datas, emit_options const& opts);
+                       std::vector<mappings::datum> const& datas, emit_options const& opts);
 
 } // namespace edigw::pipeline

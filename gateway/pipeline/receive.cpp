@@ -534,7 +534,6 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
         std::vector<order_result const*> list;
         emit_options eo;
         batch_numbers numbers;
-        mappings::order_json_parts parts; // only what the partner's template looks up
         prepared_batch prepared;
     };
     std::vector<answer_batch> batches;
@@ -565,13 +564,10 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                 break;
             }
             b.numbers = *n;
-            b.parts = parts_855(*p);
             batches.push_back(std::move(b));
         }
     }
-    // Each order's data is built where it is rendered and dropped soon after
-    // (see prepare_batch); a value is moved into `place`, which shares its
-    // arena (one assigned across arenas would be copied).
+    // Each order's data is a view made where it is rendered (see prepare_batch).
     //
     // This thread records the file's sets once the 855s are rendered (which
     // takes both cores), while the release rule parses them (which takes one).
@@ -587,9 +583,11 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                 };
                 b.prepared = prepare_batch(
                     *b.p, "855", "PR", b.list.size(),
-                    [&b](std::size_t i, boost::json::storage_ptr const& sp, boost::json::value& place) -> boost::json::value const& {
-                        place = data_855(b.list[i]->order, *b.list[i]->decision, b.eo, sp, b.parts);
-                        return place;
+                    [&b](std::size_t i, std::unique_ptr<mappings::data_source>& keep) {
+                        auto view = std::make_unique<data_855_view>(b.list[i]->order, *b.list[i]->decision, b.eo);
+                        auto root = view->data();
+                        keep = std::move(view);
+                        return root;
                     },
                     b.numbers, b.eo, tell);
                 tell(); // a batch that stopped before it rendered

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -243,6 +244,114 @@ TEST_CASE("an 855 for every 850 of the corpus that edigw accepts, each valid", "
         }
     }
     CHECK(emitted >= 10);
+}
+
+namespace {
+
+// Compares what a template would read from the 855's view and from the same
+// data built as JSON, node by node, over every name the JSON has (and one it
+// has not): the first difference, as a path, or "" when they agree.
+std::string differs(mappings::datum const& v, boost::json::value const& j, std::string const& path)
+{
+    auto const js = mappings::datum::json(j);
+    if (!v) return path + ": missing from the view";
+    if (v.kind() != js.kind()) return path + ": another kind";
+    if (v.scalar() != js.scalar()) return path + ": '" + v.scalar() + "' for '" + js.scalar() + "'";
+    if (v.truthy() != js.truthy()) return path + ": another truth";
+    if (v.size() != js.size()) return path + ": another size";
+    if (v.member("no_such_name")) return path + ": a member the JSON has not";
+    if (auto const* o = j.if_object())
+        for (auto const& [k, m] : *o)
+            if (auto d = differs(v.member(k), m, path + "." + std::string(k)); !d.empty()) return d;
+    if (auto const* a = j.if_array()) {
+        for (std::size_t i = 0; i < a->size(); ++i)
+            if (auto d = differs(v.item(i), (*a)[i], path + "[" + std::to_string(i) + "]"); !d.empty()) return d;
+        if (v.item(a->size())) return path + ": an item past the end";
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("the 855's view answers every name of its JSON form with the same value", "[emit][corpus]")
+{
+    // Orders from the corpus and the samples, decided by the partners as
+    // they are (rejected lines, changed prices, backorders) and by one with
+    // no rules; the JSON is the documented form, the view what is rendered.
+    partners::profile open = partner("buyerco");
+    open.products = {};
+    open.stock = {};
+    open.tightenings.clear();
+    std::vector<std::string> files;
+    for (auto const& e : test::corpus())
+        if (e.sets.find("850") != std::string::npos) files.push_back(test::corpus_dir() + "/" + e.path);
+    for (auto const& f : fs::directory_iterator(EDIGW_SAMPLES_DIR))
+        if (f.path().extension() == ".x12") files.push_back(f.path().string());
+    std::sort(files.begin(), files.end());
+    pipeline::emit_options eo;
+    eo.today = "2024-03-19";
+    std::size_t orders = 0, prices = 0, parties = 0, rare_segments = 0;
+    for (auto const& file : files)
+        for (auto const* p : {static_cast<partners::profile const*>(&open), static_cast<partners::profile const*>(nullptr)}) {
+            auto an = analyse(test::read_file(file), p);
+            for (auto const& o : an.orders) {
+                if (!o.decision) continue;
+                CAPTURE(file, o.order.po_number);
+                pipeline::data_855_view view(o.order, *o.decision, eo);
+                auto const json = pipeline::data_855(o.order, *o.decision, eo);
+                CHECK(differs(view.data(), json, "data") == "");
+                // The same segments from either, with the default template
+                // and one that reads the rare names (answered from to_json).
+                mappings::template_error err;
+                auto rare = mappings::compiled_template::compile(
+                    "{for r in po.references}\nREF*{r.qualifier}*{r.value}\n{end}\n"
+                    "{for l in po.lines}\n{for s in l.schedules}\nSCH*{s.quantity|r}*{s.uom}****{s.date|date8}\n{end}\n"
+                    "{for a in l.acks}\nACK*{a.status}*{a.quantity|r}*{a.uom}*{if a.price}P{end}*{a.price|r}\n{end}\n{end}\n"
+                    "{for p in po.parties}\nN1*{p.role}*{p.name}*{p.id_qualifier}*{p.id}\nN4*{p.address.city}*{p.address.state}\n{end}\n"
+                    "N3*{ship_to.address.lines|first}*{po.summary.hash_total|r}*{po.envelope.sender_id}",
+                    "rare.x12t", err);
+                REQUIRE(rare);
+                auto dflt = mappings::compiled_template::load(pipeline::find_template(open, "855"), err);
+                REQUIRE(dflt);
+                for (auto const* t : {&dflt, &rare}) {
+                    std::vector<mappings::rendered_segment> a, b;
+                    mappings::template_error ea, eb;
+                    bool const oka = (*t)->render(view.data(), nullptr, a, ea), okb = (*t)->render(json, nullptr, b, eb);
+                    CHECK(oka == okb);
+                    CHECK(ea.what() == eb.what());
+                    REQUIRE(a.size() == b.size());
+                    for (std::size_t i = 0; i < a.size(); ++i) {
+                        CHECK(a[i].tag == b[i].tag);
+                        CHECK(a[i].elements == b[i].elements);
+                        rare_segments += t == &rare && (a[i].tag == "REF" || a[i].tag == "SCH" || a[i].tag == "N4") ? 1 : 0;
+                    }
+                }
+                ++orders;
+                for (auto const& l : o.decision->lines)
+                    for (auto const& k : l.acks) prices += k.price ? 1 : 0;
+                parties += o.order.parties.size();
+            }
+        }
+    // And the empty corners real files seldom have: no ship-to, a line with
+    // no quantity, unit, price or IDs, a line no decision names, empty strings.
+    mappings::order bare;
+    bare.lines.resize(3);
+    bare.lines[0].line_id = "1";
+    bare.lines[1].line_id = "2";
+    bare.lines[1].quantity = x12::decimal(0, 0);
+    bare.lines[1].product_ids = {{"", ""}};
+    bare.parties.push_back({});
+    partners::order_decision none;
+    none.lines.push_back({"2", 0, {{"IP", x12::decimal(5, 1), "", "", x12::decimal(0, 0)}}, ""});
+    pipeline::data_855_view view(bare, none, eo);
+    CHECK(differs(view.data(), pipeline::data_855(bare, none, eo), "data") == "");
+    CHECK(view.data().member("ship_to").kind() == mappings::data_kind::null);
+
+    // The comparison saw orders of every shape: many, with parties, and with acks that carry a price.
+    CHECK(orders >= 40);
+    CHECK(parties >= 40);
+    CHECK(prices >= 1);
+    CHECK(rare_segments >= 20); // the rare names were looked up, through the view's to_json
 }
 
 #include "gateway/pipeline/invoice.hpp"
