@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <ctime>
 #include <map>
@@ -279,6 +281,10 @@ prepared_batch prepare_batch(partners::profile const& p, std::string const& docu
     // lives only while its document is rendered.
     std::vector<written_set> all(count);
     std::vector<std::string> why(count), bad(count);
+    std::array<bool, 256> special{}; // the characters join_element has to look at
+    for (char c : {mappings::component_mark, mappings::repetition_mark, delims.element, delims.segment, delims.component,
+                   delims.repetition})
+        if (c) special[static_cast<unsigned char>(c)] = true;
     parallel_ranges(count).run([&](std::size_t b, std::size_t e, std::size_t) {
         mappings::template_error te;
         std::vector<mappings::rendered_segment> segs;
@@ -298,7 +304,13 @@ prepared_batch prepare_batch(partners::profile const& p, std::string const& docu
                 views.clear();
                 std::string fault;
                 for (std::size_t k = 0; k < sg.elements.size(); ++k) {
-                    if (!join_element(sg.elements[k], delims, joined[k], fault)) {
+                    // Most elements hold no mark and no delimiter: written as rendered.
+                    std::string const& el = sg.elements[k];
+                    if (std::none_of(el.begin(), el.end(), [&](char c) { return special[static_cast<unsigned char>(c)]; })) {
+                        views.push_back(el);
+                        continue;
+                    }
+                    if (!join_element(el, delims, joined[k], fault)) {
                         bad[i] = tpl->file() + ":" + std::to_string(sg.template_line) + ": " + sg.tag + (k < 9 ? "0" : "")
                                  + std::to_string(k + 1) + " would carry '" + fault + "', which holds one of " + p.id
                                  + "'s delimiters";

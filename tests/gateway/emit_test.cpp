@@ -194,6 +194,31 @@ TEST_CASE("the release rule: an invalid document is never released nor numbered"
     CHECK(q.integer(0) == 0);
 }
 
+TEST_CASE("data holding one of the partner's delimiters is refused, never written", "[emit]")
+{
+    auto an = analyse(test::read_file(std::string(EDIGW_SAMPLES_DIR) + "/850-005010-original.x12"), nullptr);
+    auto const& o = first_order(an);
+    for (std::string bad : {"A*B", "A~B", "A:B", "A^B"}) {
+        CAPTURE(bad);
+        auto order = o.order;
+        order.po_number = bad;
+        auto r = pipeline::emit_855(partner("buyerco"), order, *o.decision, {});
+        CHECK_FALSE(r.ok);
+        CHECK(r.interchange.empty());
+        CHECK(r.error.find("BAK03 would carry '" + bad + "', which holds one of buyerco's delimiters") != std::string::npos);
+    }
+    // A component the template makes is joined with the partner's separator, not refused.
+    temp_dir d;
+    std::ofstream(d.path / "855.x12t") << "{set 855}\nBAK*00*{bak02}*{po.po_number}*{po.order_date|date8}\nREF*ZZ*X**ZZ:{po.po_number}\n"
+                                         "{for line in po.lines}\nPO1*{line.line_id}*{line.quantity|r}*{line.uom}\n{end}\nCTT*{po.lines|count}\n";
+    auto p = partner("buyerco");
+    p.templates["855"] = d.path / "855.x12t";
+    auto r = pipeline::emit_855(p, o.order, *o.decision, {});
+    INFO(r.error);
+    REQUIRE(r.ok);
+    CHECK(r.interchange.find("REF*ZZ*X**ZZ" + std::string(1, p.delimiters.component) + o.order.po_number + "~") != std::string::npos);
+}
+
 TEST_CASE("released documents take their control numbers from the log and are recorded as outbound", "[emit]")
 {
     temp_dir d;
