@@ -451,7 +451,7 @@ emit_result record_batch(partners::profile const& p, std::string const& document
     // Released: recorded with the numbers it carries, from the parse just made.
     std::string err;
     r.transmission_id = record_outbound_in(*opts.st, p, r.interchange, document, opts.transport, opts.actor, opts.reply_to, err,
-                                           &*b.parsed);
+                                           &*b.parsed, b.archived_sha256);
     r.steps.lap("record");
     if (!r.transmission_id) {
         r.ok = false;

@@ -122,6 +122,7 @@ using batch_data = std::function<mappings::datum(std::size_t i, std::unique_ptr<
 struct prepared_batch {
     emit_result result;                  // ok, interchange, released, refused (or error)
     std::optional<x12::document> parsed; // the interchange as the release rule parsed it
+    std::string archived_sha256;         // set when the caller archived the interchange (store::archive) already
 };
 // Touches no log: it may run on another thread while the log's own thread
 // records the file the batch answers.

@@ -574,7 +574,7 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
     std::latch rendered(static_cast<std::ptrdiff_t>(batches.size()));
     std::jthread answers;
     if (!batches.empty())
-        answers = std::jthread([&batches, &rendered] {
+        answers = std::jthread([&batches, &rendered, &st] {
             for (auto& b : batches) {
                 bool told = false;
                 auto tell = [&] {
@@ -591,6 +591,13 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
                     },
                     b.numbers, b.eo, tell);
                 tell(); // a batch that stopped before it rendered
+                // A large interchange (a file of the archive's own) is archived
+                // and synced here, beside the log's thread, as a large inbound
+                // file is. Should it fail, record_batch archives it and says why.
+                auto const& out = b.prepared.result.interchange;
+                std::string sha, err;
+                if (b.prepared.result.ok && out.size() > log::store::inline_limit && st.archive(out, sha, err))
+                    b.prepared.archived_sha256 = std::move(sha);
             }
         });
     rendered.wait();
@@ -837,11 +844,11 @@ receive_result receive_bytes(log::store& st, std::string bytes, std::string cons
 
 std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
                                 std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err,
-                                x12::document const* parsed)
+                                x12::document const* parsed, std::string const& archived_sha256)
 {
-    std::string sha;
+    std::string sha = archived_sha256;
     // Deferred: the caller syncs the archive before it commits.
-    if (!st.archive_deferred(bytes, sha, err)) return 0;
+    if (sha.empty() && !st.archive_deferred(bytes, sha, err)) return 0;
     recorder rec(st, actor);
     std::int64_t id = rec.transmission(p.id, "out", transport, {}, bytes.size(), sha, "ready", document, reply_to, 0, {});
     if (!id || !rec.outbound_interchanges(id, p.id, bytes, true, p.ack_window_minutes, parsed)

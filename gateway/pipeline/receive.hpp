@@ -88,9 +88,11 @@ std::int64_t record_outbound(log::store& st, partners::profile const& p, std::st
                              std::string const& transport, std::string const& actor, std::string& err);
 
 // The same inside the caller's transaction (with the inbound transmission it answers, or 0).
+// `parsed`: the bytes parsed already; `archived_sha256`: the bytes archived
+// and synced already (store::archive), by that SHA-256.
 std::int64_t record_outbound_in(log::store& st, partners::profile const& p, std::string const& bytes, std::string const& document,
                                 std::string const& transport, std::string const& actor, std::int64_t reply_to, std::string& err,
-                                x12::document const* parsed = nullptr);
+                                x12::document const* parsed = nullptr, std::string const& archived_sha256 = {});
 
 // Records something received that a transport refused before it could be read
 // as X12 (an AS2 message that failed to decrypt or verify, say): archived as
