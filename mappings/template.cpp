@@ -6,6 +6,7 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include <fstream>
+#include <span>
 #include <map>
 #include <sstream>
 #include <variant>
@@ -505,6 +506,7 @@ public:
     data_kind kind(datum const&) const override { return data_kind::scalar; }
     std::string scalar(datum const& d) const override { return static_cast<x12::decimal const*>(d.p)->to_string(); }
     bool truthy(datum const&) const override { return true; }
+    x12::decimal const* decimal(datum const& d) const override { return static_cast<x12::decimal const*>(d.p); }
 };
 decimal_source const decimal_source::instance;
 
@@ -687,11 +689,16 @@ private:
     bool value(placeholder const& ph, compiled_template::node const& n, std::uint16_t el, std::uint16_t comp, std::string& out)
     {
         datum v = lookup(root_, scope_, ph.path);
-        std::string s = v.scalar();
+        // A decimal held as such, under r or n first (a quantity, a price),
+        // is formatted straight from it, not through its text and back.
+        auto f0 = ph.filters.begin();
+        x12::decimal const* held = f0 != ph.filters.end() && (f0->op == filter_op::r || f0->op == filter_op::n) ? v.decimal() : nullptr;
+        std::string s = !held ? v.scalar() : f0->op == filter_op::r ? held->to_r() : held->to_n(static_cast<unsigned>(f0->number));
+        if (held) ++f0;
         auto bad = [&](std::string const& what) {
             return fail(n.line, n.tag + (el < 10 ? "0" : "") + std::to_string(el) + ": {" + join(ph.path) + "} " + what);
         };
-        for (auto const& f : ph.filters) {
+        for (auto const& f : std::span(f0, ph.filters.end())) {
             switch (f.op) {
             case filter_op::count:
                 s = std::to_string(v.size());

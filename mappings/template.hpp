@@ -84,6 +84,7 @@ struct datum {
     datum member(std::string_view name) const;
     std::size_t size() const;
     datum item(std::size_t i) const;
+    x12::decimal const* decimal() const; // see data_source::decimal
 
     // Ready-made nodes over values the caller keeps alive while it renders.
     static datum null() noexcept;                             // a JSON null
@@ -108,6 +109,9 @@ public:
     // A list's size and items; 0 when not a list.
     virtual std::size_t size(datum const& d) const = 0;
     virtual datum item(datum const& d, std::size_t i) const = 0;
+    // The decimal a scalar holds as such (not as text), for the number
+    // filters to format without a trip through its text; null otherwise.
+    virtual x12::decimal const* decimal(datum const&) const { return nullptr; }
 };
 
 inline data_kind datum::kind() const { return src ? src->kind(*this) : data_kind::null; }
@@ -116,6 +120,7 @@ inline bool datum::truthy() const { return src && src->truthy(*this); }
 inline datum datum::member(std::string_view name) const { return src ? src->member(*this, name) : datum{}; }
 inline std::size_t datum::size() const { return src ? src->size(*this) : 0; }
 inline datum datum::item(std::size_t i) const { return src ? src->item(*this, i) : datum{}; }
+inline x12::decimal const* datum::decimal() const { return src ? src->decimal(*this) : nullptr; }
 
 struct template_error {
     std::string file;
