@@ -6,8 +6,8 @@
 #include <boost/spirit/home/x3.hpp>
 
 #include <fstream>
-#include <span>
 #include <map>
+#include <span>
 #include <sstream>
 #include <variant>
 

@@ -85,8 +85,6 @@ bool join_element(std::string const& el, x12::delimiters const& d, std::string& 
     return true;
 }
 
-} // namespace
-
 // Each line's decision: decisions are in line order, so each is looked for
 // from where the last one matched. data_855 and data_855_view both use it.
 std::vector<partners::line_decision const*> decisions_by_line(mappings::order const& o, partners::order_decision const& d)
@@ -110,6 +108,8 @@ mappings::party const* ship_to_of(mappings::order const& o)
         if (p.role == "ST") return &p;
     return nullptr;
 }
+
+} // namespace
 
 json::value data_855(mappings::order const& o, partners::order_decision const& d, emit_options const& opts)
 {
