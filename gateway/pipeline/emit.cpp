@@ -157,11 +157,6 @@ mappings::data_kind data_855_view::kind(mappings::datum const& x) const
     }
 }
 
-std::string data_855_view::scalar(mappings::datum const& x) const
-{
-    return tag_of(x) < first_own_tag ? order_data::scalar(x) : std::string(); // ours are objects and lists
-}
-
 bool data_855_view::truthy(mappings::datum const& x) const
 {
     switch (tag_of(x)) {

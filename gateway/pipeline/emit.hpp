@@ -70,8 +70,9 @@ public:
     data_855_view(mappings::order const& o, partners::order_decision const& d, emit_options const& opts);
     mappings::datum data() const noexcept { return node(nullptr, root_node); }
 
+    // Its nodes, like order_data's, are objects and lists (no text of their own).
+
     mappings::data_kind kind(mappings::datum const& d) const override;
-    std::string scalar(mappings::datum const& d) const override;
     bool truthy(mappings::datum const& d) const override;
     mappings::datum member(mappings::datum const& d, std::string_view name) const override;
     std::size_t size(mappings::datum const& d) const override;
